@@ -220,6 +220,14 @@ export function requestSchemas(l: Limits) {
     "delivery.ack": req("device", Type.Object({ conversationId: ConversationIdSchema, seq: Seq }, strict),
       Empty,
     ),
+    /**
+     * What is still waiting for this device: log entries past its cursors that it did not send
+     * itself, and queued Welcomes. A client that has processed and acked everything sees zeros;
+     * `parley read` uses it to know when it has caught up.
+     */
+    "delivery.pending": req("device", Empty,
+      Type.Object({ entries: Type.Integer({ minimum: 0 }), welcomes: Type.Integer({ minimum: 0 }) }, strict),
+    ),
     "welcome.ack": req("device", Type.Object({ seq: Seq }, strict),
       Empty,
     ),
