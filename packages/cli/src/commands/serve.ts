@@ -1,0 +1,52 @@
+import { resolve } from "node:path";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { startServer, type ServerOptions } from "@parley/server";
+import { UsageError } from "../errors.js";
+
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+  data?: string;
+  "tls-cert"?: string;
+  "tls-key"?: string;
+  tls?: string;
+  "log-level"?: string;
+}
+
+/** `parley serve`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
+export async function serve(f: ServeFlags): Promise<void> {
+  const port = f.port === undefined ? (process.env.PARLEY_PORT ? Number(process.env.PARLEY_PORT) : 8448) : Number(f.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, not ${f.port}`);
+  let tls: ServerOptions["tls"] = null;
+  if (f.tls !== undefined) {
+    if (f.tls !== "self-signed") throw new UsageError("--tls takes 'self-signed' (or give --tls-cert and --tls-key)");
+    tls = "self-signed";
+  } else if (f["tls-cert"] || f["tls-key"]) {
+    if (!f["tls-cert"] || !f["tls-key"]) throw new UsageError("--tls-cert and --tls-key go together");
+    tls = { certFile: resolve(f["tls-cert"]), keyFile: resolve(f["tls-key"]) };
+  }
+  const level = (f["log-level"] ?? process.env.PARLEY_LOG_LEVEL ?? "info") as ServerOptions["log"];
+  const dataDir = resolve(f.data ?? process.env.PARLEY_DATA ?? join(homedir(), ".parley-server"));
+  const server = await startServer({
+    host: f.host ?? process.env.PARLEY_HOST ?? "127.0.0.1",
+    port,
+    dataDir,
+    tls,
+    log: level,
+  });
+  const lines = [`Parley server listening on ${server.url}`, `data: ${dataDir}`];
+  if (server.tlsFingerprint) lines.push(`TLS certificate SHA-256 fingerprint: ${server.tlsFingerprint}`, `clients pin it with --tls-fingerprint ${server.tlsFingerprint}`);
+  process.stdout.write(lines.join("\n") + "\n");
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write("shutting down…\n");
+      server.close().then(done, done);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,268 @@
+import { MlsError } from "@parley/crypto";
+import { fromBase64, type DeliverFrame, type LogEntry, type PushFrame, type WelcomeFrame } from "@parley/protocol";
+import { decodeEnvelope, type Envelope } from "../envelope.js";
+import type { ClientEvents, Emitter } from "../events.js";
+import type { LocalStore, StoredConversation } from "../store/LocalStore.js";
+import { SerialQueue } from "../util/mutex.js";
+import { groupIdOf, identify, type Groups, type MemberIdentity } from "./groups.js";
+import type { MlsGroup } from "@parley/crypto";
+
+export interface InboxDeps {
+  store: LocalStore;
+  groups: Groups;
+  events: Emitter<ClientEvents>;
+  me: { username: string; deviceId: string };
+  request: {
+    ackDelivery(conversationId: string, seq: number): Promise<void>;
+    ackWelcome(seq: number): Promise<void>;
+    conversationInfo(conversationId: string): Promise<{ kind: "direct" | "group"; name: string; peer: string | null; createdAt: number } | undefined>;
+  };
+  findKeyPackage(ref: string): Promise<{ keyPackage: Uint8Array; privateState: Uint8Array } | undefined>;
+  keyPackageUsed(ref: string): Promise<void>;
+  /** Membership facts that need a commit from some member (leave, revocation): handled outside the queue. */
+  onSystemEvent(conversationId: string, deviceIds: string[]): void;
+  /** A Welcome could not be used: join by external commit instead. */
+  onWelcomeFailed(conversationId: string): void;
+}
+
+/**
+ * Processes what the server pushes, strictly one frame at a time and in order: decrypts, updates
+ * MLS state, persists (message + state + processed sequence number in one local transaction), and
+ * only then acknowledges. A redelivered entry (crash before the ack) is recognised by its sequence
+ * number and only acknowledged again, so every message is shown exactly once.
+ */
+export class Inbox {
+  private readonly queue = new SerialQueue();
+  /** Entries for conversations whose Welcome has not been processed yet. */
+  private readonly parked = new Map<string, DeliverFrame[]>();
+
+  constructor(private readonly d: InboxDeps) {}
+
+  push(frame: PushFrame): void {
+    void this.queue.push(async () => {
+      try {
+        if (frame.type === "welcome") await this.welcome(frame);
+        else await this.deliver(frame);
+      } catch (e) {
+        this.d.events.emit("error", { message: `processing ${frame.type}: ${(e as Error).message}` });
+      }
+    });
+  }
+
+  /** Resolves when every frame received so far has been processed. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private async deliver(frame: DeliverFrame): Promise<void> {
+    const id = frame.conversationId;
+    const stored = await this.d.store.getGroup(id);
+    if (!stored) {
+      // Our Welcome is still on its way (or we are joining externally): keep the entries, unacked.
+      const list = this.parked.get(id) ?? [];
+      list.push(frame);
+      this.parked.set(id, list);
+      return;
+    }
+    let lastSeq = -1;
+    for (const entry of frame.entries) {
+      await this.d.groups.with(id, async (group) => {
+        const current = await this.d.store.getGroup(id);
+        if (!group || !current || entry.seq <= current.processedSeq) return;
+        await this.entry(id, group, entry);
+      });
+      lastSeq = entry.seq;
+    }
+    if (lastSeq >= 0) await this.d.request.ackDelivery(id, lastSeq).catch(() => undefined);
+  }
+
+  private async entry(conversationId: string, group: MlsGroup, entry: LogEntry): Promise<void> {
+    const { store, events } = this.d;
+    if (entry.kind === "system") {
+      await store.applyInbound({ conversationId, processedSeq: entry.seq });
+      const change = entry.system.event === "left" ? "left" : "device-removed";
+      events.emit("membership", {
+        conversationId,
+        change,
+        usernames: [entry.system.username],
+        deviceIds: entry.system.deviceIds,
+        by: entry.system.username,
+      });
+      this.d.onSystemEvent(conversationId, entry.system.deviceIds);
+      return;
+    }
+    const before = group.members().map(identify).filter((m): m is MemberIdentity => !!m);
+    let processed;
+    try {
+      processed = await group.process(fromBase64(entry.data));
+    } catch (e) {
+      const reason = e instanceof MlsError ? e.code : (e as Error).message;
+      // The state did not change; record the failure and move on rather than block the log forever.
+      await store.applyInbound({
+        conversationId,
+        processedSeq: entry.seq,
+        ...(entry.kind === "application"
+          ? {
+              message: {
+                conversationId,
+                seq: entry.seq,
+                messageId: entry.messageId,
+                senderUser: entry.sender.username,
+                senderDevice: entry.sender.deviceId,
+                sentAt: entry.sentAt,
+                direction: "in" as const,
+                state: "received" as const,
+                envelope: { v: 0, kind: "unsupported", originalKind: "undecryptable", raw: reason } as Envelope,
+              },
+            }
+          : {}),
+      });
+      events.emit("undecryptable", { conversationId, seq: entry.seq, reason });
+      return;
+    }
+    const state = { state: group.serialize(), epoch: group.epoch };
+    if (processed.kind === "application") {
+      const sender = identify(processed.sender);
+      const envelope = decodeEnvelope(processed.plaintext);
+      const senderUser = sender?.username ?? entry.sender.username;
+      const senderDevice = sender?.deviceId ?? entry.sender.deviceId;
+      if (sender && (sender.username !== entry.sender.username || sender.deviceId !== entry.sender.deviceId)) {
+        events.emit("security", { conversationId, message: `routing header names ${entry.sender.username} but the message is from ${sender.username}` });
+      }
+      if (envelope.kind === "typing") {
+        await store.applyInbound({ conversationId, processedSeq: entry.seq, group: state });
+        if (senderUser !== this.d.me.username) events.emit("typing", { conversationId, username: senderUser, active: envelope.active });
+        return;
+      }
+      if (envelope.kind === "receipt") {
+        await store.applyInbound({ conversationId, processedSeq: entry.seq, group: state });
+        for (const target of envelope.targets) {
+          await store.setMessageState(conversationId, target, envelope.state);
+          events.emit("message-state", { conversationId, messageId: target, state: envelope.state, by: senderUser });
+        }
+        return;
+      }
+      const fromMe = senderUser === this.d.me.username;
+      await store.applyInbound({
+        conversationId,
+        processedSeq: entry.seq,
+        group: state,
+        message: {
+          conversationId,
+          seq: entry.seq,
+          messageId: entry.messageId,
+          senderUser,
+          senderDevice,
+          sentAt: entry.sentAt,
+          direction: fromMe ? "out" : "in",
+          state: fromMe ? "sent" : "received",
+          envelope,
+        },
+      });
+      events.emit("message", {
+        conversationId,
+        seq: entry.seq,
+        messageId: entry.messageId,
+        sender: { username: senderUser, deviceId: senderDevice },
+        sentAt: entry.sentAt,
+        envelope,
+        direction: fromMe ? "out" : "in",
+      });
+      return;
+    }
+    if (processed.kind === "proposal") {
+      await store.applyInbound({ conversationId, processedSeq: entry.seq, group: state });
+      return;
+    }
+    // A commit: membership may have changed.
+    const after = group.members().map(identify).filter((m): m is MemberIdentity => !!m);
+    const stillIn = after.some((m) => m.deviceId === this.d.me.deviceId);
+    await store.applyInbound({ conversationId, processedSeq: entry.seq, group: state });
+    this.d.groups.notifyEpoch(conversationId, group.epoch);
+    const by = processed.sender ? (identify(processed.sender)?.username ?? null) : null;
+    const beforeUsers = new Set(before.map((m) => m.username));
+    const afterUsers = new Set(after.map((m) => m.username));
+    const beforeDevices = new Set(before.map((m) => m.deviceId));
+    const afterDevices = new Set(after.map((m) => m.deviceId));
+    const addedUsers = [...afterUsers].filter((u) => !beforeUsers.has(u));
+    const removedUsers = [...beforeUsers].filter((u) => !afterUsers.has(u));
+    const newDevices = after.filter((m) => !beforeDevices.has(m.deviceId) && beforeUsers.has(m.username));
+    const goneDevices = before.filter((m) => !afterDevices.has(m.deviceId) && afterUsers.has(m.username));
+    if (processed.external) {
+      const joiner = newDevices[0] ?? after.find((m) => !beforeDevices.has(m.deviceId));
+      if (joiner && !beforeUsers.has(joiner.username)) {
+        events.emit("security", {
+          conversationId,
+          message: `${joiner.username} joined by external commit without being a member: treat this conversation as compromised`,
+        });
+      }
+    }
+    if (addedUsers.length) events.emit("membership", { conversationId, change: "added", usernames: addedUsers, deviceIds: after.filter((m) => addedUsers.includes(m.username)).map((m) => m.deviceId), by });
+    if (removedUsers.length) events.emit("membership", { conversationId, change: "removed", usernames: removedUsers, deviceIds: before.filter((m) => removedUsers.includes(m.username)).map((m) => m.deviceId), by });
+    if (newDevices.length) events.emit("membership", { conversationId, change: "device-added", usernames: [...new Set(newDevices.map((m) => m.username))], deviceIds: newDevices.map((m) => m.deviceId), by });
+    if (goneDevices.length) events.emit("membership", { conversationId, change: "device-removed", usernames: [...new Set(goneDevices.map((m) => m.username))], deviceIds: goneDevices.map((m) => m.deviceId), by });
+    if (!stillIn) {
+      this.d.groups.forget(conversationId);
+      events.emit("removed", { conversationId });
+    }
+  }
+
+  private async welcome(frame: WelcomeFrame): Promise<void> {
+    const { store, groups, events } = this.d;
+    const id = frame.conversationId;
+    const existing = await store.getGroup(id);
+    if (existing) {
+      await this.d.request.ackWelcome(frame.seq).catch(() => undefined);
+      return;
+    }
+    let joined: { group: MlsGroup; usedRef: string };
+    try {
+      joined = await groups.joinFromWelcome(fromBase64(frame.data), (ref) => this.d.findKeyPackage(ref));
+    } catch (e) {
+      events.emit("error", { message: `could not use the Welcome to ${id} (${(e as Error).message}); joining by external commit` });
+      await this.d.request.ackWelcome(frame.seq).catch(() => undefined);
+      this.d.onWelcomeFailed(id);
+      return;
+    }
+    if (!bytesEqual(joined.group.groupId, groupIdOf(id))) {
+      events.emit("security", { conversationId: id, message: "a Welcome named a different group than its conversation; ignored" });
+      await this.d.request.ackWelcome(frame.seq).catch(() => undefined);
+      return;
+    }
+    const info = await this.d.request.conversationInfo(id);
+    const conversation: StoredConversation = {
+      conversationId: id,
+      kind: info?.kind ?? "group",
+      name: info?.name ?? "",
+      peer: info?.peer ?? null,
+      createdAt: info?.createdAt ?? frame.sentAt,
+    };
+    await store.applyInbound({
+      conversationId: id,
+      processedSeq: frame.commitSeq,
+      group: { state: joined.group.serialize(), epoch: joined.group.epoch },
+      conversation,
+    });
+    groups.adopt(id, joined.group);
+    await this.d.keyPackageUsed(joined.usedRef);
+    await this.d.request.ackWelcome(frame.seq).catch(() => undefined);
+    events.emit("joined", { conversationId: id, kind: conversation.kind, name: conversation.name, by: frame.sender.username });
+    await this.replayParked(id);
+  }
+
+  /** After joining, processes entries that arrived before the group existed. */
+  async replayParked(conversationId: string): Promise<void> {
+    const frames = this.parked.get(conversationId);
+    this.parked.delete(conversationId);
+    for (const f of frames ?? []) await this.deliver(f);
+  }
+
+  /** Queues a replay (used after an external join, which happens outside the queue). */
+  replayLater(conversationId: string): void {
+    void this.queue.push(() => this.replayParked(conversationId));
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

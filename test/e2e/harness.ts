@@ -1,0 +1,138 @@
+/**
+ * End-to-end harness: real `parley serve` processes (the built CLI) on loopback with real SQLite
+ * files in temporary directories, and real clients (the SDK in-process, or the CLI as processes).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ParleyClient, type ClientEvents } from "@parley/client";
+import { SqliteLocalStore, nodeSocketFactory } from "@parley/client/node";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const CLI = join(ROOT, "packages/cli/dist/main.js");
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `parley-${prefix}-`));
+}
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  child: ChildProcess;
+  /** Ends the process with SIGKILL: no chance to flush or say goodbye. */
+  kill(): Promise<void>;
+  /** Graceful stop (SIGTERM). */
+  stop(): Promise<void>;
+}
+
+/** Starts `parley serve` on the given port (0: a free one) and waits for its "listening" line. */
+export async function startServerProcess(opts: { dataDir?: string; port?: number } = {}): Promise<ServerProcess> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
+  const dataDir = opts.dataDir ?? tempDir("server");
+  const child = spawn(process.execPath, [CLI, "serve", "--port", String(opts.port ?? 0), "--data", dataDir, "--log-level", "warn"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((res, rej) => {
+    let out = "";
+    const timer = setTimeout(() => rej(new Error(`server did not start in time: ${stderr}`)), 20_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]!);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      rej(new Error(`server exited with ${code}: ${stderr}`));
+    });
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  return {
+    url,
+    port: Number(new URL(url).port),
+    dataDir,
+    child,
+    kill: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+export const wsUrl = (httpUrl: string) => httpUrl.replace(/^http/, "ws").replace(/\/?$/, "/ws");
+
+export interface TestClient {
+  client: ParleyClient;
+  profileDir: string;
+  /** Every event of each kind, in order, since the client started. */
+  seen: { [K in keyof ClientEvents]: ClientEvents[K][] };
+}
+
+function options(serverUrl: string, profileDir: string, deviceName = "test") {
+  return {
+    serverUrl: wsUrl(serverUrl),
+    store: new SqliteLocalStore(profileDir),
+    socketFactory: nodeSocketFactory(),
+    deviceName,
+    minBackoffMs: 50,
+    maxBackoffMs: 500,
+    keyPackageTarget: 6,
+  };
+}
+
+function record(client: ParleyClient): TestClient["seen"] {
+  const seen = {} as TestClient["seen"];
+  const kinds: (keyof ClientEvents)[] = ["message", "message-state", "typing", "joined", "membership", "removed", "key-changed", "undecryptable", "security", "connection", "session-ended", "error"];
+  for (const k of kinds) {
+    const list: unknown[] = [];
+    (seen as Record<string, unknown[]>)[k] = list;
+    client.events.on(k, (p) => list.push(p));
+  }
+  return seen;
+}
+
+export async function registerClient(serverUrl: string, username: string, password = `pw-${username}-correct horse`): Promise<TestClient> {
+  const profileDir = tempDir(`profile-${username}`);
+  const client = await ParleyClient.register(options(serverUrl, profileDir), username, password);
+  return { client, profileDir, seen: record(client) };
+}
+
+export async function loginClient(serverUrl: string, username: string, profileDir = tempDir(`profile-${username}`), password = `pw-${username}-correct horse`): Promise<TestClient> {
+  const client = await ParleyClient.login(options(serverUrl, profileDir, "second"), username, password);
+  return { client, profileDir, seen: record(client) };
+}
+
+/** Re-opens a profile's stored session (a restarted app). */
+export async function reopenClient(serverUrl: string, profileDir: string): Promise<TestClient> {
+  const client = await ParleyClient.open(options(serverUrl, profileDir));
+  return { client, profileDir, seen: record(client) };
+}
+
+/** Waits until `predicate` holds, checking after every event loop turn, or fails after timeoutMs. */
+export async function eventually(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function texts(t: TestClient, conversationId?: string): string[] {
+  return t.seen.message
+    .filter((m) => m.direction === "in" && (!conversationId || m.conversationId === conversationId))
+    .map((m) => ("text" in m.envelope ? m.envelope.text : `[${m.envelope.kind}]`));
+}
+
+export function cleanup(...dirs: string[]): void {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
