@@ -161,6 +161,8 @@ export function requestSchemas(l: Limits) {
           kind: Type.Union([Type.Literal("direct"), Type.Literal("group")]),
           name: Type.Optional(Type.String({ maxLength: l.maxConversationNameLength })),
           peer: Type.Optional(Username),
+          /** The creator's GroupInfo at epoch 0, so its other devices can join externally at once. */
+          groupInfo: Type.Optional(Bytes(l.maxHandshakeBytes)),
         },
         strict,
       ),

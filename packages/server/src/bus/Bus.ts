@@ -1,0 +1,30 @@
+/**
+ * Fan-out between the handlers that change state and the connections that must hear about it,
+ * possibly on other server instances. Events carry only ids and sequence numbers: receivers read
+ * the actual data from the Store, so a lost or repeated event costs a read, never correctness.
+ */
+export type BusEvent =
+  /** The conversation's log has entries up to `seq`. */
+  | { type: "appended"; conversationId: string; seq: number }
+  /** The device was added to a conversation or has a new Welcome in its queue. */
+  | { type: "membership"; deviceId: string }
+  /** The device was revoked: its connections must close. */
+  | { type: "revoked"; deviceId: string }
+  /** The session (by the hex of its token hash) was logged out: its connections must close. */
+  | { type: "sessionEnded"; session: string };
+
+export type BusListener = (event: BusEvent) => void;
+
+export interface Bus {
+  publish(topic: string, event: BusEvent): Promise<void>;
+  /** Returns the function that unsubscribes this listener. */
+  subscribe(topic: string, listener: BusListener): () => void;
+  close(): Promise<void>;
+}
+
+/** Topic names, in one place so that implementations and tests agree. */
+export const topics = {
+  conversation: (conversationId: string) => `conversation:${conversationId}`,
+  device: (deviceId: string) => `device:${deviceId}`,
+  session: (sessionHex: string) => `session:${sessionHex}`,
+};

@@ -1,0 +1,170 @@
+import type { Limits, LogEntry } from "@parley/protocol";
+import { topics, type Bus } from "../bus/Bus.js";
+import type { Store } from "../store/Store.js";
+
+/** Where a Pusher writes frames: resolves when more may be sent, false once the connection is gone. */
+export type PushSink = (frame: string) => Promise<boolean>;
+
+export interface PusherOptions {
+  store: Store;
+  bus: Bus;
+  deviceId: string;
+  limits: Readonly<Limits>;
+  sink: PushSink;
+  /** Called once if reading from the store fails; the connection should then close. */
+  onFailure: (error: unknown) => void;
+}
+
+const WELCOME_BATCH = 64;
+/** Room for the `deliver` frame's own fields around the entries. */
+const FRAME_OVERHEAD = 256;
+
+/**
+ * Pushes one device's deliveries over one authenticated connection: first its queued Welcomes,
+ * then, for each conversation it belongs to, the log entries past its cursor (excluding its own),
+ * then new ones as the bus announces them. Bus events only say "look again": every push is read
+ * from the store, so nothing depends on an event arriving exactly once.
+ *
+ * One loop runs at a time and awaits the sink, which is where backpressure pauses it.
+ */
+export class Pusher {
+  /** Highest seq pushed per conversation on this connection (acks may lag behind). */
+  private readonly sent = new Map<string, number>();
+  private readonly conversationSubs = new Map<string, () => void>();
+  private deviceSub: (() => void) | null = null;
+  private welcomeSent = 0;
+  private rescanDue = true;
+  private welcomesDue = true;
+  private readonly due = new Set<string>();
+  private running = false;
+  private stopped = false;
+
+  constructor(private readonly o: PusherOptions) {}
+
+  start(): void {
+    this.deviceSub = this.o.bus.subscribe(topics.device(this.o.deviceId), (event) => {
+      if (event.type !== "membership") return;
+      this.rescanDue = true;
+      this.welcomesDue = true;
+      this.kick();
+    });
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.deviceSub?.();
+    this.deviceSub = null;
+    for (const unsubscribe of this.conversationSubs.values()) unsubscribe();
+    this.conversationSubs.clear();
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.run().catch((error: unknown) => {
+      if (this.stopped) return;
+      this.stop();
+      this.o.onFailure(error);
+    });
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        if (this.rescanDue) {
+          await this.rescan();
+        } else if (this.welcomesDue) {
+          await this.pushWelcomes();
+        } else {
+          const next = this.due.values().next();
+          if (next.done) break;
+          this.due.delete(next.value);
+          await this.pushConversation(next.value);
+        }
+      }
+    } finally {
+      // Synchronously after the last check, so an event arriving now starts a new loop.
+      this.running = false;
+    }
+  }
+
+  private async rescan(): Promise<void> {
+    this.rescanDue = false;
+    for (const state of await this.o.store.listDeliveryStates(this.o.deviceId)) {
+      this.watch(state.conversationId);
+      this.due.add(state.conversationId);
+    }
+  }
+
+  private watch(conversationId: string): void {
+    if (this.conversationSubs.has(conversationId) || this.stopped) return;
+    const unsubscribe = this.o.bus.subscribe(topics.conversation(conversationId), (event) => {
+      if (event.type !== "appended") return;
+      this.due.add(conversationId);
+      this.kick();
+    });
+    this.conversationSubs.set(conversationId, unsubscribe);
+  }
+
+  private unwatch(conversationId: string): void {
+    this.conversationSubs.get(conversationId)?.();
+    this.conversationSubs.delete(conversationId);
+    this.sent.delete(conversationId);
+  }
+
+  private async pushWelcomes(): Promise<void> {
+    this.welcomesDue = false;
+    for (;;) {
+      const welcomes = await this.o.store.readWelcomes(this.o.deviceId, this.welcomeSent, WELCOME_BATCH);
+      for (const w of welcomes) {
+        if (!(await this.o.sink(JSON.stringify({ type: "welcome", ...w })))) return this.stop();
+        this.welcomeSent = w.seq;
+      }
+      if (welcomes.length < WELCOME_BATCH) return;
+    }
+  }
+
+  private async pushConversation(conversationId: string): Promise<void> {
+    const state = await this.o.store.getDeliveryState(conversationId, this.o.deviceId);
+    if (!state) return this.unwatch(conversationId);
+    // A removed device receives the entry that removed it, and nothing after.
+    const end = state.removedSeq ?? state.lastSeq;
+    let from = Math.max(this.sent.get(conversationId) ?? 0, state.cursor);
+    while (from < end && !this.stopped) {
+      const batch = await this.o.store.readEntries(conversationId, from, end, this.o.limits.maxDeliverBatch);
+      if (batch.length === 0) break;
+      from = batch[batch.length - 1]!.entry.seq;
+      // A device cannot decrypt its own MLS messages: they are never sent back to it.
+      const entries = batch.filter((e) => e.senderDeviceId !== this.o.deviceId).map((e) => e.entry);
+      for (const frame of deliverFrames(conversationId, entries, this.o.limits)) {
+        if (!(await this.o.sink(frame))) return this.stop();
+      }
+      this.sent.set(conversationId, from);
+    }
+    if (state.removedSeq !== null && from >= state.removedSeq) this.unwatch(conversationId);
+  }
+}
+
+/** Splits entries into `deliver` frames within maxDeliverBatch entries and maxFrameBytes. */
+export function deliverFrames(conversationId: string, entries: LogEntry[], limits: Readonly<Limits>): string[] {
+  const head = `{"type":"deliver","conversationId":${JSON.stringify(conversationId)},"entries":[`;
+  const frames: string[] = [];
+  let parts: string[] = [];
+  let size = head.length + FRAME_OVERHEAD;
+  const flush = () => {
+    if (parts.length > 0) frames.push(head + parts.join(",") + "]}");
+    parts = [];
+    size = head.length + FRAME_OVERHEAD;
+  };
+  for (const entry of entries) {
+    const json = JSON.stringify(entry);
+    if (parts.length >= limits.maxDeliverBatch || (parts.length > 0 && size + json.length + 1 > limits.maxFrameBytes)) {
+      flush();
+    }
+    parts.push(json);
+    size += json.length + 1;
+  }
+  flush();
+  return frames;
+}

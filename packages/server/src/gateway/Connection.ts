@@ -1,0 +1,362 @@
+import { performance } from "node:perf_hooks";
+import { WebSocket, type RawData } from "ws";
+import {
+  CloseCode,
+  ErrorCode,
+  type ErrorReply,
+  type FrameCodec,
+  type ParsedRequest,
+  type RequestType,
+} from "@parley/protocol";
+import type { OpaqueServer } from "../auth/opaque.js";
+import { sessionName } from "../auth/tokens.js";
+import { topics, type Bus } from "../bus/Bus.js";
+import type { ServerConfig } from "../config.js";
+import { Pusher } from "../delivery/Pusher.js";
+import { ProtocolError, type ConnectionControl, type HandlerContext, type HandlerTable, type SessionState } from "../handlers/context.js";
+import { describeError, type Logger } from "../log.js";
+import type { Store } from "../store/Store.js";
+import { TokenBucket } from "./rateLimit.js";
+
+export interface GatewayDeps {
+  config: ServerConfig;
+  codec: FrameCodec;
+  store: Store;
+  bus: Bus;
+  opaque: OpaqueServer;
+  log: Logger;
+  handlers: HandlerTable;
+}
+
+type OkRequest = Extract<ParsedRequest, { kind: "ok" }>;
+
+/** setTimeout's limit; longer delays are re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The OPAQUE steps that cost the server real work, limited separately. */
+const AUTH_TYPES: ReadonlySet<RequestType> = new Set(["register.start", "login.start"]);
+let nextConnectionId = 1;
+
+/**
+ * One WebSocket client: parses every frame, gates it by auth level, runs requests one at a time in
+ * arrival order, replies, and (once a device session is established) runs its Pusher.
+ */
+export class Connection implements ConnectionControl {
+  readonly id = nextConnectionId++;
+  session: SessionState | null = null;
+  pendingLogin: { username: string; serverLoginState: string } | null = null;
+  pendingRegistration: string | null = null;
+  /** Resolves once the socket is closed and everything is released. */
+  readonly closed: Promise<void>;
+
+  private readonly ctx: HandlerContext;
+  private readonly queue: OkRequest[] = [];
+  private processing = false;
+  private inFlight = false;
+  private readonly afterReply: (() => void)[] = [];
+  private pendingClose: { code: number; reason: string } | null = null;
+  private badFrames = 0;
+  private rejectedInRow = 0;
+  private readonly requests: TokenBucket;
+  private readonly authAttempts: TokenBucket;
+  private authTimer: NodeJS.Timeout | null;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private terminateTimer: NodeJS.Timeout | null = null;
+  private readonly subscriptions: (() => void)[] = [];
+  private pusher: Pusher | null = null;
+  private readonly drainWaiters = new Set<(open: boolean) => void>();
+  private closing = false;
+  private released = false;
+  private resolveClosed!: () => void;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deps: GatewayDeps,
+  ) {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.ctx = {
+      store: deps.store,
+      bus: deps.bus,
+      opaque: deps.opaque,
+      config: deps.config,
+      log: deps.log,
+      connection: this,
+    };
+    this.requests = new TokenBucket(deps.config.rateLimit);
+    this.authAttempts = new TokenBucket(deps.config.authRateLimit);
+    this.authTimer = setTimeout(() => {
+      if (!this.session) this.close(CloseCode.AuthTimeout, "authentication timeout");
+    }, deps.config.authTimeoutMs);
+    ws.on("message", (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on("close", (code) => this.release(code));
+    ws.on("error", (error) => deps.log.warn("socket error", { conn: this.id, ...describeError(error) }));
+    deps.log.info("connection opened", { conn: this.id });
+  }
+
+  // --- ConnectionControl (used by handlers) ---------------------------------------------------
+
+  establish(session: SessionState): void {
+    this.session = session;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
+    const name = sessionName(session.tokenHash);
+    this.subscriptions.push(
+      this.deps.bus.subscribe(topics.session(name), (e) => {
+        if (e.type === "sessionEnded") this.end(CloseCode.SessionRevoked, "session ended");
+      }),
+    );
+    this.armExpiry();
+    if (session.deviceId !== null) this.startDevice(session.deviceId);
+  }
+
+  bindDevice(deviceId: string): void {
+    if (!this.session) return;
+    this.session = { ...this.session, deviceId };
+    this.startDevice(deviceId);
+  }
+
+  closeAfterReply(code: CloseCode, reason: string): void {
+    this.pendingClose ??= { code, reason };
+  }
+
+  // --- frames in ------------------------------------------------------------------------------
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.closing) return;
+    if (isBinary) {
+      this.rejectFrame(0, ErrorCode.BadFrame, "frames must be JSON text");
+      return;
+    }
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    const parsed = this.deps.codec.parseRequest(bytes);
+    if (parsed.kind === "error") {
+      this.rejectFrame(parsed.id, parsed.code, parsed.message);
+      return;
+    }
+    const limited =
+      !this.requests.take() ||
+      (AUTH_TYPES.has(parsed.type) && !this.authAttempts.take()) ||
+      this.queue.length >= this.deps.config.maxQueuedRequests;
+    if (limited) {
+      this.reply({ id: parsed.id, type: "error", code: ErrorCode.RateLimited, message: "too many requests; slow down" });
+      const max = AUTH_TYPES.has(parsed.type)
+        ? this.deps.config.authRateLimit.closeAfterRejected
+        : this.deps.config.rateLimit.closeAfterRejected;
+      if (++this.rejectedInRow >= max) this.close(CloseCode.RateLimited, "rate limit exceeded");
+      return;
+    }
+    this.rejectedInRow = 0;
+    this.queue.push(parsed);
+    void this.drainQueue();
+  }
+
+  /** An invalid frame: its error reply, and the connection closes once they add up. */
+  private rejectFrame(id: number, code: ErrorCode, message: string): void {
+    this.reply({ id, type: "error", code, message });
+    if (++this.badFrames >= this.deps.config.maxBadFrames) this.close(CloseCode.TooManyErrors, "too many invalid frames");
+  }
+
+  private async drainQueue(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && !this.closing) await this.handle(this.queue.shift()!);
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async handle(req: OkRequest): Promise<void> {
+    const started = performance.now();
+    let outcome: string = "ok";
+    this.inFlight = true;
+    try {
+      const refused = await this.gate(req);
+      if (refused) {
+        outcome = refused.code;
+        this.replyError(req.id, refused);
+        if (refused.code === ErrorCode.Unauthenticated || refused.code === ErrorCode.DeviceRequired) {
+          if (++this.badFrames >= this.deps.config.maxBadFrames) {
+            this.closeAfterReply(CloseCode.TooManyErrors, "too many invalid frames");
+          }
+        }
+        return;
+      }
+      const handler = this.deps.handlers[req.type] as (ctx: HandlerContext, body: unknown) => Promise<unknown>;
+      const result = await handler(this.ctx, req.body);
+      if (result instanceof ProtocolError) {
+        outcome = result.code;
+        this.replyError(req.id, result);
+      } else {
+        this.reply({ id: req.id, type: "ok", result });
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        outcome = error.code;
+        this.replyError(req.id, error);
+      } else {
+        outcome = ErrorCode.Internal;
+        this.deps.log.error("request failed", { conn: this.id, type: req.type, ...describeError(error) });
+        this.reply({ id: req.id, type: "error", code: ErrorCode.Internal, message: "internal server error" });
+      }
+    } finally {
+      this.inFlight = false;
+      this.deps.log.info("request", {
+        conn: this.id,
+        type: req.type,
+        outcome,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+      this.runAfterReply();
+    }
+  }
+
+  /** Whether the connection may send this request now: the auth level, expiry, revocation. */
+  private async gate(req: OkRequest): Promise<ProtocolError | null> {
+    if (req.auth === "none") return null;
+    const session = this.session;
+    if (!session) return new ProtocolError(ErrorCode.Unauthenticated, `${req.type} needs a session`);
+    if (session.expiresAt <= this.deps.config.now()) {
+      this.closeAfterReply(CloseCode.SessionRevoked, "session expired");
+      return new ProtocolError(ErrorCode.SessionInvalid, "this session has expired");
+    }
+    if (req.auth === "session") return null;
+    if (session.deviceId === null) {
+      return new ProtocolError(ErrorCode.DeviceRequired, `${req.type} needs a session bound to a device`);
+    }
+    // Revocation closes live connections through the bus; this catches the race with a request
+    // already on its way.
+    const device = await this.deps.store.getDevice(session.deviceId);
+    if (!device || device.revokedAt !== null) {
+      this.closeAfterReply(CloseCode.SessionRevoked, "device revoked");
+      return new ProtocolError(ErrorCode.SessionInvalid, "this device was revoked");
+    }
+    return null;
+  }
+
+  private runAfterReply(): void {
+    for (const action of this.afterReply.splice(0)) action();
+    const pending = this.pendingClose;
+    if (pending) {
+      this.pendingClose = null;
+      this.close(pending.code, pending.reason);
+    }
+  }
+
+  /** Closes now, or right after the reply in progress. */
+  private end(code: number, reason: string): void {
+    if (this.inFlight) this.pendingClose ??= { code, reason };
+    else this.close(code, reason);
+  }
+
+  // --- frames out -----------------------------------------------------------------------------
+
+  private replyError(id: number, e: ProtocolError): void {
+    const reply: ErrorReply = { id, type: "error", code: e.code, message: e.message };
+    if (e.details) reply.details = e.details;
+    this.reply(reply);
+  }
+
+  private reply(frame: object): void {
+    void this.send(JSON.stringify(frame));
+  }
+
+  /**
+   * Queues a frame on the socket. Resolves at once while the send buffer is below its high-water
+   * mark, otherwise when this frame has been handed to the OS; past the hard cap the client is
+   * too slow and the connection closes.
+   */
+  private send(text: string): Promise<boolean> {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return Promise.resolve(false);
+    if (this.ws.bufferedAmount + text.length > this.deps.config.sendBufferMaxBytes) {
+      this.close(CloseCode.SlowConsumer, "send buffer overflow");
+      return Promise.resolve(false);
+    }
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (open: boolean) => {
+        if (settled) return;
+        settled = true;
+        this.drainWaiters.delete(settle);
+        resolve(open);
+      };
+      this.drainWaiters.add(settle);
+      this.ws.send(text, (error) => settle(!error && !this.closing));
+      if (this.ws.bufferedAmount <= this.deps.config.sendBufferHighWaterBytes) settle(true);
+    });
+  }
+
+  // --- device delivery ------------------------------------------------------------------------
+
+  private startDevice(deviceId: string): void {
+    this.subscriptions.push(
+      this.deps.bus.subscribe(topics.device(deviceId), (e) => {
+        if (e.type === "revoked") this.end(CloseCode.SessionRevoked, "device revoked");
+      }),
+    );
+    // Deliveries start after the reply that established the session.
+    this.afterReply.push(() => {
+      if (this.closing || this.pusher) return;
+      this.pusher = new Pusher({
+        store: this.deps.store,
+        bus: this.deps.bus,
+        deviceId,
+        limits: this.deps.codec.limits,
+        sink: (frame) => this.send(frame),
+        onFailure: (error) => {
+          this.deps.log.error("delivery failed", { conn: this.id, ...describeError(error) });
+          this.close(CloseCode.InternalError, "delivery failed");
+        },
+      });
+      this.pusher.start();
+    });
+  }
+
+  private armExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const session = this.session;
+    if (!session) return;
+    const remaining = session.expiresAt - this.deps.config.now();
+    if (remaining <= 0) {
+      this.end(CloseCode.SessionRevoked, "session expired");
+      return;
+    }
+    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(remaining, MAX_TIMER_MS));
+    this.expiryTimer.unref();
+  }
+
+  // --- closing --------------------------------------------------------------------------------
+
+  /** Closes with `code` (once); cuts the socket if the client does not answer in time. */
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.stopWork();
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+    this.terminateTimer = setTimeout(() => this.ws.terminate(), this.deps.config.shutdownGraceMs);
+    this.terminateTimer.unref();
+  }
+
+  private stopWork(): void {
+    this.queue.length = 0;
+    this.pusher?.stop();
+    this.pusher = null;
+    for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();
+    for (const timer of [this.authTimer, this.expiryTimer]) if (timer) clearTimeout(timer);
+    this.authTimer = this.expiryTimer = null;
+    for (const waiter of [...this.drainWaiters]) waiter(false);
+  }
+
+  private release(code: number): void {
+    if (this.released) return;
+    this.released = true;
+    this.closing = true;
+    this.stopWork();
+    if (this.terminateTimer) clearTimeout(this.terminateTimer);
+    this.deps.log.info("connection closed", { conn: this.id, code, authenticated: this.session !== null });
+    this.resolveClosed();
+  }
+}

@@ -1,0 +1,29 @@
+import { ErrorCode } from "@parley/protocol";
+import { announceAppended } from "./announce.js";
+import { ProtocolError, deviceOf, type Handler } from "./context.js";
+
+/** Application messages: stored once in the conversation's log, whatever the number of recipients. */
+export const messageSend: Handler<"message.send"> = async (ctx, body) => {
+  const caller = deviceOf(ctx);
+  const outcome = await ctx.store.appendApplication({
+    conversationId: body.conversationId,
+    sender: caller,
+    epoch: body.epoch,
+    messageId: body.messageId,
+    ciphertext: body.ciphertext,
+    now: ctx.config.now(),
+  });
+  switch (outcome.kind) {
+    case "ok":
+      await announceAppended(ctx, { conversationId: body.conversationId, seq: outcome.seq });
+      return { seq: outcome.seq, duplicate: false };
+    case "duplicate":
+      return { seq: outcome.seq, duplicate: true };
+    case "conversationNotFound":
+      return new ProtocolError(ErrorCode.ConversationNotFound, "no such conversation");
+    case "notMember":
+      return new ProtocolError(ErrorCode.NotMember, "you are not a member of this conversation");
+    case "messageIdTaken":
+      return new ProtocolError(ErrorCode.Forbidden, "this messageId was used by another device");
+  }
+};

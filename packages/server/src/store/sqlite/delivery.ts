@@ -1,0 +1,119 @@
+import type { Database } from "better-sqlite3";
+import type { DeliveryState, WelcomeRecord } from "../Store.js";
+import { sql } from "./statements.js";
+
+interface StateRow {
+  conversation_id: string;
+  cursor: number;
+  joined_seq: number;
+  removed_seq: number | null;
+  last_seq: number;
+}
+
+interface WelcomeRow {
+  seq: number;
+  conversation_id: string;
+  commit_seq: number;
+  epoch: number;
+  sender_username: string;
+  sender_device: string;
+  sent_at: number;
+  data: string;
+}
+
+const STATE_COLUMNS = "m.conversation_id, m.cursor, m.joined_seq, m.removed_seq, c.last_seq";
+
+function toState(r: StateRow): DeliveryState {
+  return {
+    conversationId: r.conversation_id,
+    cursor: r.cursor,
+    joinedSeq: r.joined_seq,
+    removedSeq: r.removed_seq,
+    lastSeq: r.last_seq,
+  };
+}
+
+/** Per-device delivery: cursors over conversation logs, and the device's own Welcome queue. */
+export class SqliteDelivery {
+  constructor(private readonly db: Database) {}
+
+  listStates(deviceId: string): DeliveryState[] {
+    const rows = sql(
+      this.db,
+      `SELECT ${STATE_COLUMNS} FROM members m JOIN conversations c ON c.conversation_id = m.conversation_id
+       WHERE m.device_id = ? AND (m.removed_seq IS NULL OR m.cursor < m.removed_seq)
+       ORDER BY m.conversation_id`,
+    ).all(deviceId) as StateRow[];
+    return rows.map(toState);
+  }
+
+  getState(conversationId: string, deviceId: string): DeliveryState | null {
+    const r = sql(
+      this.db,
+      `SELECT ${STATE_COLUMNS} FROM members m JOIN conversations c ON c.conversation_id = m.conversation_id
+       WHERE m.conversation_id = ? AND m.device_id = ?`,
+    ).get(conversationId, deviceId) as StateRow | undefined;
+    return r ? toState(r) : null;
+  }
+
+  ack(conversationId: string, deviceId: string, seq: number): { kind: "ok"; cursor: number } | { kind: "notMember" } {
+    const db = this.db;
+    return db
+      .transaction(() => {
+        const state = this.getState(conversationId, deviceId);
+        if (!state) return { kind: "notMember" as const };
+        const limit = state.removedSeq ?? state.lastSeq;
+        const target = Math.min(seq, limit);
+        // Pass on over the device's own entries that follow: they are never delivered to it.
+        const next = sql(
+          db,
+          `SELECT MIN(seq) AS seq FROM entries WHERE conversation_id = ? AND seq > ? AND seq <= ?
+           AND (sender_device IS NULL OR sender_device <> ?)`,
+        ).get(conversationId, target, limit, deviceId) as { seq: number | null };
+        const reach = target >= state.cursor ? (next.seq === null ? limit : next.seq - 1) : state.cursor;
+        const cursor = Math.max(state.cursor, reach);
+        if (cursor !== state.cursor) {
+          sql(db, "UPDATE members SET cursor = ? WHERE conversation_id = ? AND device_id = ?").run(
+            cursor,
+            conversationId,
+            deviceId,
+          );
+        }
+        return { kind: "ok" as const, cursor };
+      })
+      .immediate();
+  }
+
+  countPending(deviceId: string): { entries: number; welcomes: number } {
+    const e = sql(
+      this.db,
+      `SELECT COUNT(*) AS n FROM members m
+       JOIN conversations c ON c.conversation_id = m.conversation_id
+       JOIN entries e ON e.conversation_id = m.conversation_id
+         AND e.seq > m.cursor AND e.seq <= COALESCE(m.removed_seq, c.last_seq)
+       WHERE m.device_id = ? AND (e.sender_device IS NULL OR e.sender_device <> ?)`,
+    ).get(deviceId, deviceId) as { n: number };
+    const w = sql(this.db, "SELECT COUNT(*) AS n FROM welcomes WHERE device_id = ?").get(deviceId) as { n: number };
+    return { entries: e.n, welcomes: w.n };
+  }
+
+  readWelcomes(deviceId: string, afterSeq: number, limit: number): WelcomeRecord[] {
+    const rows = sql(
+      this.db,
+      "SELECT * FROM welcomes WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+    ).all(deviceId, afterSeq, limit) as WelcomeRow[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      conversationId: r.conversation_id,
+      commitSeq: r.commit_seq,
+      epoch: r.epoch,
+      sender: { username: r.sender_username, deviceId: r.sender_device },
+      sentAt: r.sent_at,
+      data: r.data,
+    }));
+  }
+
+  ackWelcomes(deviceId: string, seq: number): void {
+    sql(this.db, "DELETE FROM welcomes WHERE device_id = ? AND seq <= ?").run(deviceId, seq);
+  }
+}
