@@ -71,6 +71,7 @@ export const conversationCreate: Handler<"conversation.create"> = async (ctx, bo
   });
   switch (outcome.kind) {
     case "ok":
+      await announceMembership(ctx, caller.deviceId);
       return { conversation: await describe(ctx, outcome.conversation, caller.deviceId) };
     case "idTaken":
       return new ProtocolError(ErrorCode.ConversationExists, "this conversation id is taken", {
