@@ -36,6 +36,7 @@ import {
   type ClientState,
   type CreateCommitResult,
   type Credential,
+  type FramedContent,
   type GroupState,
   type IncomingMessageCallback,
   type MLSMessage,
@@ -45,7 +46,7 @@ import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { decryptSenderData } from "ts-mls/privateMessage.js";
 import { assertBytes, decodeAs, decodeMessage, encodeMessage, toBase64 } from "./codec.js";
 import { MlsError, MlsErrorCode, toMlsError, type ValidatorAudit } from "./errors.js";
-import { joinByExternalCommit, joinFromWelcome } from "./join.js";
+import { checkExternalCommit, joinByExternalCommit, joinFromWelcome } from "./join.js";
 import { assertSigner, decodeKeyPackage, decodePrivateState, makeKeyPackage, type MlsSigner } from "./keyPackage.js";
 import { diffMembers, memberAt, membersOf, type MlsMember } from "./members.js";
 import { applicationPadding } from "./padding.js";
@@ -490,6 +491,7 @@ export class MlsGroup {
       });
     }
 
+    if (message.wireformat === "mls_public_message") this.checkPublicSender(message.publicMessage.content);
     const senderLeaf = message.wireformat === "mls_private_message" ? await this.privateSender(message.privateMessage) : undefined;
     const before = this.state;
     const auditBefore = this.audit.rejections;
@@ -526,18 +528,58 @@ export class MlsGroup {
     // A commit: the epoch moved on (or we were removed), so our own pending commits are void.
     this.pendings = [];
     const { added, removed } = diffMembers(before.ratchetTree, this.state.ratchetTree);
-    const external = message.wireformat === "mls_public_message" && message.publicMessage.content.sender.senderType === "new_member_commit";
     let sender: MlsMember | null = null;
-    if (external) {
-      sender = added[added.length - 1] ?? null;
-    } else {
-      const leaf =
-        message.wireformat === "mls_public_message" && message.publicMessage.content.sender.senderType === "member"
-          ? message.publicMessage.content.sender.leafIndex
-          : senderLeaf;
-      if (leaf !== undefined) sender = memberAt(this.state.ratchetTree, leaf) ?? memberAt(before.ratchetTree, leaf) ?? null;
+    let external = false;
+    if (message.wireformat === "mls_public_message" && message.publicMessage.content.contentType === "commit") {
+      const content = message.publicMessage.content;
+      if (content.sender.senderType === "new_member_commit") {
+        // The joiner's leaf is the one holding its path's signature key. A resync puts the same
+        // device back where it was, which a diff does not see: report it as removed and added.
+        external = true;
+        const joinerKey = content.commit.path?.leafNode.signaturePublicKey;
+        sender = this.members().find((m) => joinerKey !== undefined && equalBytes(m.signaturePublicKey, joinerKey)) ?? null;
+        if (sender !== null && !added.some((m) => m.leafIndex === sender!.leafIndex)) added.push(sender);
+        for (const p of content.commit.proposals) {
+          if (p.proposalOrRefType !== "proposal" || p.proposal.proposalType !== "remove") continue;
+          const leaf = p.proposal.remove.removed;
+          const former = memberAt(before.ratchetTree, leaf);
+          if (former !== undefined && !removed.some((m) => m.leafIndex === leaf)) removed.push(former);
+        }
+      } else if (content.sender.senderType === "member") {
+        sender = memberAt(this.state.ratchetTree, content.sender.leafIndex) ?? null;
+      }
+    } else if (senderLeaf !== undefined) {
+      sender = memberAt(this.state.ratchetTree, senderLeaf) ?? memberAt(before.ratchetTree, senderLeaf) ?? null;
     }
     return { kind: "commit", epoch: this.epoch, sender, external, added, removed };
+  }
+
+  /**
+   * Proposals come from members only: Parley configures no external senders, and a
+   * new_member_proposal would let anyone who can post to the log queue an Add that the next
+   * committer includes. Commits come from members, or from a joiner by external commit.
+   */
+  private checkPublicSender(content: FramedContent): void {
+    const senderType = content.sender.senderType;
+    if (content.contentType === "proposal" && senderType !== "member") {
+      throw new MlsError(MlsErrorCode.Rejected, `process: proposals from ${senderType} senders are not accepted`);
+    }
+    if (content.contentType !== "commit") return;
+    if (senderType !== "member" && senderType !== "new_member_commit") {
+      throw new MlsError(MlsErrorCode.Rejected, `process: commits from ${senderType} senders are not accepted`);
+    }
+    if (senderType === "new_member_commit") {
+      const refusal = checkExternalCommit(content.commit, this.state.ratchetTree);
+      if (refusal !== undefined) throw new MlsError(MlsErrorCode.Rejected, `process: ${refusal}`);
+      // ts-mls does not expect a member to be removed by an external commit (it then fails
+      // looking for its path secret); say what happened instead.
+      const replacesUs = content.commit.proposals.some(
+        (p) => p.proposalOrRefType === "proposal" && p.proposal.proposalType === "remove" && p.proposal.remove.removed === this.ownLeafIndex,
+      );
+      if (replacesUs) {
+        throw new MlsError(MlsErrorCode.Rejected, "process: an external commit replaced this device's own leaf (another copy of this device rejoined)");
+      }
+    }
   }
 
   /**

@@ -30,8 +30,15 @@ import { protectPublicMessage } from "ts-mls/messageProtectionPublic.js";
 import { CodecError, CryptoVerificationError, UsageError, ValidationError } from "ts-mls/mlsError.js";
 import { getCommitSecret, pathToPathSecrets, pathToRoot, type PathSecrets } from "ts-mls/pathSecrets.js";
 import { toPrivateKeyPath, updateLeafKey } from "ts-mls/privateKeyPath.js";
-import type { Proposal } from "ts-mls";
-import { addLeafNode, findLeafIndex, getCredentialFromLeafIndex, getSignaturePublicKeyFromLeafIndex, type RatchetTree } from "ts-mls/ratchetTree.js";
+import type { Commit, Proposal } from "ts-mls";
+import {
+  addLeafNode,
+  findLeafIndex,
+  getCredentialFromLeafIndex,
+  getSignaturePublicKeyFromLeafIndex,
+  removeLeafNode,
+  type RatchetTree,
+} from "ts-mls/ratchetTree.js";
 import { createSecretTree } from "ts-mls/secretTree.js";
 import { treeHashRoot } from "ts-mls/treeHash.js";
 import { leafToNodeIndex, leafWidth, nodeToLeafIndex, toLeafIndex, toNodeIndex, type LeafIndex } from "ts-mls/treemath.js";
@@ -162,8 +169,32 @@ export async function joinFromWelcome(
 }
 
 /**
+ * What members require of an external commit beyond ts-mls's checks (RFC 9420 §12.4.3.2):
+ * proposals by value only, a path, and a Remove only of a leaf with the joiner's own identity
+ * (a resync), never of someone else. Returns the reason to refuse, or undefined.
+ */
+export function checkExternalCommit(commit: Commit, tree: RatchetTree): string | undefined {
+  if (commit.path === undefined) return "an external commit must carry a path";
+  const joiner = commit.path.leafNode.credential;
+  for (const p of commit.proposals) {
+    if (p.proposalOrRefType !== "proposal") return "an external commit must carry its proposals by value";
+    if (p.proposal.proposalType !== "remove") continue;
+    const removed = tree[leafToNodeIndex(toLeafIndex(p.proposal.remove.removed))];
+    const same =
+      removed?.nodeType === "leaf" &&
+      removed.leaf.credential.credentialType === "basic" &&
+      joiner.credentialType === "basic" &&
+      constantTimeEqual(removed.leaf.credential.identity, joiner.identity);
+    if (!same) return "an external commit may only remove the joiner's own former leaf";
+  }
+  return undefined;
+}
+
+/**
  * Builds an external commit (a PublicMessage, as RFC 9420 requires) that adds `keyPackage`'s
- * leaf to the group `groupInfo` describes, and the state at the new epoch.
+ * leaf to the group `groupInfo` describes, and the state at the new epoch. When the tree still
+ * holds a leaf with our signature key (a device that lost its state and rejoins), the commit
+ * also removes that leaf (the "resync" of RFC 9420 §12.4.3.2), as ts-mls's `resync` does.
  */
 export async function joinByExternalCommit(
   groupInfo: GroupInfo,
@@ -184,7 +215,12 @@ export async function joinByExternalCommit(
   await verifyGroupInfoSigner(groupInfo, ratchetTree, clientConfig, cs);
   const { enc, secret: initSecret } = await exportSecret(externalPub.extensionData, cs);
 
-  const [treeWithNewLeaf, newLeafNodeIndex] = addLeafNode(ratchetTree, keyPackage.leafNode);
+  const formerLeaf = ratchetTree.findIndex(
+    (n) => n?.nodeType === "leaf" && constantTimeEqual(n.leaf.signaturePublicKey, keyPackage.leafNode.signaturePublicKey),
+  );
+  const resync = formerLeaf >= 0 ? nodeToLeafIndex(toNodeIndex(formerLeaf)) : undefined;
+  const treeToJoin = resync === undefined ? ratchetTree : removeLeafNode(ratchetTree, resync);
+  const [treeWithNewLeaf, newLeafNodeIndex] = addLeafNode(treeToJoin, keyPackage.leafNode);
   const newLeaf: LeafIndex = nodeToLeafIndex(newLeafNodeIndex);
   const [newTree, updatePath, pathSecrets, newPrivateKey] = await createUpdatePath(
     treeWithNewLeaf,
@@ -203,11 +239,13 @@ export async function joinByExternalCommit(
       ? new Uint8Array(cs.kdf.size)
       : await getCommitSecret(newTree, toNodeIndex(lastPathSecret.nodeIndex), lastPathSecret.secret, cs.kdf);
   const externalInit: Proposal = { proposalType: "external_init", externalInit: { kemOutput: enc } };
+  const proposals: Proposal[] =
+    resync === undefined ? [externalInit] : [{ proposalType: "remove", remove: { removed: resync } }, externalInit];
   const pskSecret = new Uint8Array(cs.kdf.size);
   const { signature, framedContent } = await createContentCommitSignature(
     groupInfo.groupContext,
     "mls_public_message",
-    { proposals: [{ proposalOrRefType: "proposal", proposal: externalInit }], path: updatePath },
+    { proposals: proposals.map((proposal) => ({ proposalOrRefType: "proposal", proposal })), path: updatePath },
     { senderType: "new_member_commit" },
     new Uint8Array(),
     privateKeys.signaturePrivateKey,

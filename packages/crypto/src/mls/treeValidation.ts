@@ -5,7 +5,7 @@
  * nodes above it included) to have an unmerged_leaves list *equal* to the parent's. A valid
  * tree breaks that as soon as, say, the root lists leaves {2, 5} while the node under it lists
  * only {2}, which is what happens when members are added into blanks left by removals (see
- * docs/mls-notes.md). Everything else is the same checks ts-mls makes, in the same order,
+ * docs/mls-notes.md). Everything else is the same checks ts-mls makes,
  * built from its own exported pieces.
  */
 import type { AuthenticationService, GroupContext, LeafNode, LifetimeConfig, RatchetTree } from "ts-mls";
