@@ -218,8 +218,9 @@ test("messages from a just-finished epoch still decrypt after the commit", async
 
 test("argument checks name the field", async () => {
   const { a } = await threeMembers();
-  assert.throws(() => a.encrypt("text" as unknown as Uint8Array), /plaintext/);
-  assert.throws(() => a.commitAdd([]), /keyPackages/);
+  await assert.rejects(a.encrypt("text" as unknown as Uint8Array), (e: unknown) => e instanceof TypeError && /plaintext/.test(e.message));
+  await assert.rejects(a.commitAdd([]), /keyPackages/);
+  await rejectsWith(a.commitAdd([utf8.encode("not a key package")]), "MLS_MALFORMED");
   await assert.rejects(a.commitRemove([a.ownLeafIndex]), /cannot remove itself/);
   await assert.rejects(a.commitRemove([42]), /no member at leaf 42/);
   const d = await makeDevice("dave/dev1");

@@ -82,6 +82,8 @@ export type Processed =
     }
   | { kind: "proposal"; epoch: number };
 
+/** Commits made but not yet answered that we keep (and serialize); older ones are forgotten. */
+const MAX_PENDING_COMMITS = 4;
 /** The largest group id we accept, in bytes. */
 const MAX_GROUP_ID_BYTES = 256;
 /** Proposal types Parley uses; commits or proposals carrying others (PSK, ReInit, GroupContextExtensions, custom) are refused. */
@@ -285,7 +287,7 @@ export class MlsGroup {
   }
 
   /** Adds devices. Each key package's credential goes through `validate` first (MLS_CREDENTIAL_REJECTED). */
-  commitAdd(keyPackages: Uint8Array[]): Promise<PendingCommit> {
+  async commitAdd(keyPackages: Uint8Array[]): Promise<PendingCommit> {
     if (!Array.isArray(keyPackages) || keyPackages.length === 0) throw new TypeError("keyPackages must be a non-empty array");
     const decoded = keyPackages.map((kp, i) => decodeKeyPackage(kp, `keyPackages[${i}]`));
     return this.run(async () => {
@@ -300,7 +302,7 @@ export class MlsGroup {
   }
 
   /** Removes the devices at these leaves. */
-  commitRemove(leafIndexes: number[]): Promise<PendingCommit> {
+  async commitRemove(leafIndexes: number[]): Promise<PendingCommit> {
     if (!Array.isArray(leafIndexes) || leafIndexes.length === 0) throw new TypeError("leafIndexes must be a non-empty array");
     return this.run(async () => {
       this.assertActive();
@@ -317,7 +319,7 @@ export class MlsGroup {
   }
 
   /** An empty commit with a path: fresh keys on this device's path (post-compromise security). */
-  commitUpdate(): Promise<PendingCommit> {
+  async commitUpdate(): Promise<PendingCommit> {
     return this.run(async () => {
       this.assertActive();
       return this.commit([], "commitUpdate");
@@ -325,7 +327,7 @@ export class MlsGroup {
   }
 
   /** Applies a commit this device created, after the server accepted it. Until then the group is unchanged. */
-  merge(pending: PendingCommit): Promise<void> {
+  async merge(pending: PendingCommit): Promise<void> {
     return this.run(async () => {
       const record = this.pendings.find((p) => p.pending === pending);
       if (record === undefined) {
@@ -342,7 +344,7 @@ export class MlsGroup {
   }
 
   /** Encrypts an application message (a padded PrivateMessage). Advances the state: save serialize() before sending. */
-  encrypt(plaintext: Uint8Array): Promise<Uint8Array> {
+  async encrypt(plaintext: Uint8Array): Promise<Uint8Array> {
     assertBytes(plaintext, "plaintext");
     return this.run(async () => {
       this.assertActive();
@@ -366,7 +368,7 @@ export class MlsGroup {
   }
 
   /** Processes any MLSMessage from the conversation log: application message, proposal, commit (external ones too). */
-  process(message: Uint8Array): Promise<Processed> {
+  async process(message: Uint8Array): Promise<Processed> {
     assertBytes(message, "message");
     return this.run(() => this.processNow(message));
   }
@@ -380,12 +382,15 @@ export class MlsGroup {
   }
 
   /** The current epoch's GroupInfo (external_pub and ratchet tree), for the server to hand to later joiners. */
-  groupInfo(): Promise<Uint8Array> {
-    return this.run(() => this.encodeGroupInfo(this.state));
+  async groupInfo(): Promise<Uint8Array> {
+    return this.run(async () => {
+      this.assertActive();
+      return this.encodeGroupInfo(this.state);
+    });
   }
 
   /** MLS-Exporter (RFC 9420 §8.5): a secret of `length` bytes bound to this epoch, a label and a context. */
-  exportSecret(label: string, context: Uint8Array, length: number): Promise<Uint8Array> {
+  async exportSecret(label: string, context: Uint8Array, length: number): Promise<Uint8Array> {
     if (typeof label !== "string") throw new TypeError("label must be a string");
     assertBytes(context, "context");
     if (!Number.isInteger(length) || length < 1 || length > 255 * 32) throw new RangeError("length must be 1 to 8160");
@@ -447,6 +452,7 @@ export class MlsGroup {
       removed,
     });
     this.pendings.push({ pending, commit, newState: result.newState, consumed: result.consumed });
+    if (this.pendings.length > MAX_PENDING_COMMITS) this.pendings.shift();
     return pending;
   }
 
