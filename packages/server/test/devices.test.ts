@@ -11,7 +11,7 @@ before(async () => {
 });
 after(() => server.stop());
 
-const deviceBody = (deviceId = newDeviceId()) => ({
+const deviceBody = (deviceId: string = newDeviceId()) => ({
   deviceId,
   name: "laptop",
   credential: randomB64(96),

@@ -11,7 +11,8 @@ let alice: TestDevice;
 let bob: TestDevice;
 before(async () => {
   server = await startTestServer();
-  [alice, bob] = await Promise.all(["alice", "bob"].map((u) => newDevice(server.wsUrl, u)));
+  alice = await newDevice(server.wsUrl, "alice");
+  bob = await newDevice(server.wsUrl, "bob");
 });
 after(async () => {
   await Promise.all([alice, bob].map((d) => d.client.close()));

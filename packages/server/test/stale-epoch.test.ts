@@ -11,7 +11,9 @@ let bob: TestDevice;
 let carol: TestDevice;
 before(async () => {
   server = await startTestServer();
-  [alice, bob, carol] = await Promise.all(["alice", "bob", "carol"].map((u) => newDevice(server.wsUrl, u)));
+  alice = await newDevice(server.wsUrl, "alice");
+  bob = await newDevice(server.wsUrl, "bob");
+  carol = await newDevice(server.wsUrl, "carol");
 });
 after(async () => {
   await Promise.all([alice, bob, carol].map((d) => d.client.close()));

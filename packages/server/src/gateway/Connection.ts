@@ -330,6 +330,7 @@ export class Connection implements ConnectionControl {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    this.deps.log.info("closing connection", { conn: this.id, code, reason });
     this.stopWork();
     try {
       this.ws.close(code, reason);
