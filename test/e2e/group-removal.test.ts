@@ -1,6 +1,22 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { registerClient, startServerProcess, eventually, texts, type ServerProcess, type TestClient } from "./harness.js";
+import { MlsGroup } from "@parley/crypto";
+import { fromBase64 } from "@parley/protocol";
+import { SqliteLocalStore } from "@parley/client/node";
+import { registerClient, serverEntries, startServerProcess, eventually, texts, type ServerProcess, type TestClient } from "./harness.js";
+
+/** Carol's profile and stored MLS state for the conversation, read from her profile database. */
+async function readGroup(profileDir: string, conversationId: string) {
+  const store = new SqliteLocalStore(profileDir);
+  try {
+    const g = await store.getGroup(conversationId);
+    const profile = await store.getProfile();
+    if (!g || !profile) throw new Error("carol has no group state");
+    return { profile, stored: g.state };
+  } finally {
+    await store.close();
+  }
+}
 
 let server: ServerProcess;
 const clients: TestClient[] = [];
@@ -38,6 +54,14 @@ test("alice, bob and carol chat in a group; carol is removed and cannot read wha
   await eventually(() => texts(bob!, conv).includes("after carol left"), "bob gets the later message");
   await carol!.client.waitUntilCaughtUp();
   assert.ok(!texts(carol!, conv).includes("after carol left"), "carol must not read messages after her removal");
-  // Carol's MLS state is at the epoch before her removal: it cannot open later ciphertexts.
-  await assert.rejects(carol!.client.sendText(conv, "still here?"));
+  // Even given the ciphertext (here: straight from the server's database), carol's MLS state, frozen
+  // at the epoch before her removal, cannot open it.
+  const entries = await serverEntries(server.dataDir, conv);
+  const last = entries.filter((e) => e.kind === "application").at(-1)!;
+  const { profile, stored } = await readGroup(carol!.profileDir, conv);
+  const signer = { credentialIdentity: profile.credential, signaturePublicKey: profile.signaturePublicKey, signaturePrivateKey: profile.signaturePrivateKey };
+  const carolGroup = await MlsGroup.restore(stored, signer, async () => true);
+  await assert.rejects(carolGroup.process(fromBase64(last.data!)));
+  // Her client knows it, and refuses to send there.
+  await assert.rejects(carol!.client.sendText(conv, "still here?"), (e: Error & { code?: string }) => e.code === "PARLEY_ERR_NOT_MEMBER");
 });

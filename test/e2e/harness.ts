@@ -136,3 +136,17 @@ export function texts(t: TestClient, conversationId?: string): string[] {
 export function cleanup(...dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
+
+/** Reads a conversation's stored log straight from the server's SQLite file (read-only, beside the live server). */
+export async function serverEntries(dataDir: string, conversationId: string): Promise<Array<{ seq: number; kind: string; data: string | null }>> {
+  const { default: Database } = await import("better-sqlite3");
+  const { readdirSync } = await import("node:fs");
+  const file = readdirSync(dataDir).find((f) => f.endsWith(".db") || f.endsWith(".sqlite"));
+  if (!file) throw new Error(`no database file in ${dataDir}`);
+  const db = new Database(join(dataDir, file), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare("SELECT seq, kind, data FROM entries WHERE conversation_id = ? ORDER BY seq").all(conversationId) as Array<{ seq: number; kind: string; data: string | null }>;
+  } finally {
+    db.close();
+  }
+}

@@ -65,6 +65,8 @@ export class ParleyClient {
   private readonly pins: Pins;
   private readonly inbox: Inbox;
   private started = false;
+  /** Diagnostics: how often a commit of ours lost its epoch to another member's and was rebuilt. */
+  readonly stats = { staleCommits: 0 };
   private readonly background = new Set<Promise<unknown>>();
 
   private constructor(
@@ -358,6 +360,10 @@ export class ParleyClient {
     await this.pins.assertUnchanged([username]);
   }
 
+  private commit(conversationId: string, build: Parameters<typeof commitWithRetry>[3]) {
+    return commitWithRetry(this.session, this.groups, conversationId, build, () => this.stats.staleCommits++);
+  }
+
   /** Adds every device of these users (and our other devices, if absent) in one commit. */
   private async addUsers(conversationId: string, usernames: string[]): Promise<void> {
     for (const u of usernames) await this.checkUser(u);
@@ -366,7 +372,7 @@ export class ParleyClient {
     for (const u of usernames) {
       if (u !== this.profile.username && !claimed.length) throw new ParleyError(ClientErrorCode.NoDevices, `${u} has no device that can be added`);
     }
-    await commitWithRetry(this.session, this.groups, conversationId, async (group) => {
+    await this.commit(conversationId, async (group) => {
       const present = new Set(group.members().map((m) => identify(m)?.deviceId));
       const fresh = claimed.filter((c) => !present.has(c.deviceId));
       if (!fresh.length) return undefined;
@@ -428,7 +434,7 @@ export class ParleyClient {
 
   /** Removes every device of `username` from the conversation. */
   async removeMember(conversationId: string, username: string): Promise<void> {
-    await commitWithRetry(this.session, this.groups, conversationId, async (group) => {
+    await this.commit(conversationId, async (group) => {
       const leaves = group.members().map(identify).filter((m): m is MemberIdentity => !!m && m.username === username);
       if (!leaves.length) return undefined;
       const pending = await group.commitRemove(leaves.map((m) => m.leafIndex));
@@ -443,7 +449,7 @@ export class ParleyClient {
     await sleep(Math.random() * 200);
     const stillMember = await this.groups.with(conversationId, async (g) => !!g && g.members().some((m) => identify(m)?.deviceId === this.profile.deviceId));
     if (!stillMember) return;
-    await commitWithRetry(this.session, this.groups, conversationId, async (group) => {
+    await this.commit(conversationId, async (group) => {
       const leaves = group.members().map(identify).filter((m): m is MemberIdentity => !!m && deviceIds.includes(m.deviceId));
       if (!leaves.length) return undefined;
       const pending = await group.commitRemove(leaves.map((m) => m.leafIndex));
@@ -473,6 +479,7 @@ export class ParleyClient {
     const messageId = newMessageId();
     const plaintext = encodeEnvelope(envelope);
     return this.groups.withJoined(conversationId, async (group) => {
+      if (!group.isActive) throw new ParleyError(ErrorCode.NotMember, "you are no longer a member of this conversation");
       const users = new Set(group.members().map((m) => identify(m)?.username).filter((u): u is string => !!u));
       await this.pins.assertUnchanged(users);
       const ciphertext = await group.encrypt(plaintext);

@@ -24,6 +24,7 @@ export async function commitWithRetry(
   groups: Groups,
   conversationId: string,
   build: (group: MlsGroup) => Promise<BuiltCommit | undefined>,
+  onStale: () => void = () => {},
 ): Promise<{ seq: number; epoch: number } | undefined> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const outcome = await groups.withJoined(conversationId, async (group) => {
@@ -54,6 +55,7 @@ export async function commitWithRetry(
     });
     if (outcome.kind === "nothing") return undefined;
     if (outcome.kind === "done") return outcome.res;
+    onStale();
     await groups.waitForEpoch(conversationId, outcome.epoch, 10_000);
   }
   throw new ParleyError(ClientErrorCode.CommitConflict, `gave up after ${MAX_ATTEMPTS} attempts: the conversation is too busy, try again`);
