@@ -146,7 +146,11 @@ export class Connection implements ConnectionControl {
     }
     this.rejectedInRow = 0;
     this.queue.push(parsed);
-    void this.drainQueue();
+    this.drainQueue().catch((error: unknown) => {
+      // handle() turns every handler failure into a reply; reaching here is a bug in the gateway.
+      this.deps.log.error("request loop failed", { conn: this.id, ...describeError(error) });
+      this.close(CloseCode.InternalError, "internal error");
+    });
   }
 
   /** An invalid frame: its error reply, and the connection closes once they add up. */
@@ -280,7 +284,12 @@ export class Connection implements ConnectionControl {
         resolve(open);
       };
       this.drainWaiters.add(settle);
-      this.ws.send(text, (error) => settle(!error && !this.closing));
+      try {
+        this.ws.send(text, (error) => settle(!error && !this.closing));
+      } catch {
+        settle(false);
+        return;
+      }
       if (this.ws.bufferedAmount <= this.deps.config.sendBufferHighWaterBytes) settle(true);
     });
   }
