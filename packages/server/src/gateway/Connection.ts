@@ -155,6 +155,7 @@ export class Connection implements ConnectionControl {
 
   /** An invalid frame: its error reply, and the connection closes once they add up. */
   private rejectFrame(id: number, code: ErrorCode, message: string): void {
+    this.deps.log.info("bad frame", { conn: this.id, outcome: code });
     this.reply({ id, type: "error", code, message });
     if (++this.badFrames >= this.deps.config.maxBadFrames) this.close(CloseCode.TooManyErrors, "too many invalid frames");
   }
