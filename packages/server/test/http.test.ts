@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
 import { createHash, X509Certificate } from "node:crypto";
 import { connect as tlsConnect } from "node:tls";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { WebSocket } from "ws";
-import { SELF_SIGNED_CERT_FILE } from "../src/tls/tls.js";
+import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE } from "../src/tls/tls.js";
 import { TestClient } from "./helpers/client.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -106,6 +106,7 @@ test("self-signed TLS: made once, kept in the data dir, fingerprint reported and
     assert.equal(fp, tls1.tlsFingerprint);
     const cert = new X509Certificate(readFileSync(join(tls1.dataDir, SELF_SIGNED_CERT_FILE)));
     assert.match(cert.subjectAltName ?? "", /IP Address:127\.0\.0\.1/);
+    assert.equal(statSync(join(tls1.dataDir, SELF_SIGNED_KEY_FILE)).mode & 0o777, 0o600);
 
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpsRequest(`${tls1.url}/healthz`, { rejectUnauthorized: false }, (res) => {
@@ -123,6 +124,18 @@ test("self-signed TLS: made once, kept in the data dir, fingerprint reported and
     const tls2 = await startTestServer({ tls: "self-signed", dataDir: tls1.dataDir });
     assert.equal(tls2.tlsFingerprint, tls1.tlsFingerprint);
     await tls2.close();
+
+    // Certificate and key files given explicitly (--tls-cert / --tls-key) work the same way.
+    const tls3 = await startTestServer({
+      tls: { certFile: join(tls1.dataDir, SELF_SIGNED_CERT_FILE), keyFile: join(tls1.dataDir, SELF_SIGNED_KEY_FILE) },
+    });
+    try {
+      assert.equal(tls3.tlsFingerprint, tls1.tlsFingerprint);
+      const der3 = await peerCertificate(tls3.port);
+      assert.equal(createHash("sha256").update(der3).digest("hex").toUpperCase().match(/../g)!.join(":"), tls1.tlsFingerprint);
+    } finally {
+      await tls3.stop();
+    }
   } finally {
     await tls1.stop();
   }
