@@ -119,6 +119,14 @@ test("self-signed TLS: made once, kept in the data dir, fingerprint reported and
     });
     assert.equal(status, 200);
 
+    // The protocol runs over wss:// on the same port.
+    const ws = new WebSocket(tls1.wsUrl, { rejectUnauthorized: false });
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    ws.send(JSON.stringify({ id: 1, type: "device.list", body: {} }));
+    const reply = await new Promise<string>((resolve) => ws.once("message", (d) => resolve(String(d))));
+    assert.equal((JSON.parse(reply) as { code: string }).code, "PARLEY_ERR_UNAUTHENTICATED");
+    ws.close();
+
     // Same data dir, same certificate.
     await tls1.close();
     const tls2 = await startTestServer({ tls: "self-signed", dataDir: tls1.dataDir });
