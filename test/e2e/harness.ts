@@ -18,6 +18,8 @@ export function tempDir(prefix: string): string {
 
 export interface ServerProcess {
   url: string;
+  /** What the server printed on stdout so far. */
+  output(): string;
   port: number;
   dataDir: string;
   child: ChildProcess;
@@ -28,16 +30,16 @@ export interface ServerProcess {
 }
 
 /** Starts `parley serve` on the given port (0: a free one) and waits for its "listening" line. */
-export async function startServerProcess(opts: { dataDir?: string; port?: number } = {}): Promise<ServerProcess> {
+export async function startServerProcess(opts: { dataDir?: string; port?: number; args?: string[] } = {}): Promise<ServerProcess> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
   const dataDir = opts.dataDir ?? tempDir("server");
-  const child = spawn(process.execPath, [CLI, "serve", "--port", String(opts.port ?? 0), "--data", dataDir, "--log-level", "warn"], {
+  const child = spawn(process.execPath, [CLI, "serve", "--port", String(opts.port ?? 0), "--data", dataDir, "--log-level", "warn", ...(opts.args ?? [])], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  let out = "";
   const url = await new Promise<string>((res, rej) => {
-    let out = "";
     const timer = setTimeout(() => rej(new Error(`server did not start in time: ${stderr}`)), 20_000);
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
@@ -53,8 +55,10 @@ export async function startServerProcess(opts: { dataDir?: string; port?: number
     });
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  await new Promise((r) => setTimeout(r, 50));
   return {
     url,
+    output: () => out,
     port: Number(new URL(url).port),
     dataDir,
     child,

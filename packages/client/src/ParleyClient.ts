@@ -414,6 +414,8 @@ export class ParleyClient {
     const res = await this.session.request("conversation.create", {
       conversationId,
       kind,
+      // So this account's other devices can join by external commit before the first commit lands.
+      groupInfo: toBase64(await group.groupInfo()),
       ...(name ? { name } : {}),
       ...(peer ? { peer } : {}),
     });
