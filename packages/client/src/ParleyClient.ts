@@ -34,6 +34,11 @@ export interface ClientOptions {
   socketFactory: SocketFactory;
   /** Shown in device lists. */
   deviceName?: string;
+  /**
+   * The emitter to report on. Pass one to hear events (connection state above all) while
+   * open/login/register are still connecting; by default the client makes its own.
+   */
+  events?: Emitter<ClientEvents>;
   /** One-time key packages kept on the server for this device. */
   keyPackageTarget?: number;
   minBackoffMs?: number;
@@ -59,7 +64,7 @@ const primaryUrl = (u: string | string[]) => (Array.isArray(u) ? u[0]! : u);
  * what differs (WebSocket, local store) is passed in.
  */
 export class ParleyClient {
-  readonly events = new Emitter<ClientEvents>();
+  readonly events: Emitter<ClientEvents>;
   private readonly session: Session;
   private readonly groups: Groups;
   private readonly pins: Pins;
@@ -73,6 +78,7 @@ export class ParleyClient {
     private readonly opts: ClientOptions,
     private profile: Profile,
   ) {
+    this.events = opts.events ?? new Emitter<ClientEvents>();
     const store = opts.store;
     this.session = new Session({
       urls: Array.isArray(opts.serverUrl) ? opts.serverUrl : [opts.serverUrl],
