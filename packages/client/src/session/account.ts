@@ -61,14 +61,17 @@ export async function registerAccount(o: AccountOptions, username: string, passw
  * credential are made and registered.
  */
 export async function loginAccount(o: AccountOptions, username: string, password: string): Promise<Profile> {
-  const existing = await o.store.getProfile();
-  const sameAccount = existing && existing.username === username && existing.serverUrl === o.serverUrl ? existing : undefined;
   const conn = await openConnection(o);
   try {
     const start = await opaqueLoginStart(password);
     const { response } = await conn.request("login.start", { username, request: start.request });
     const finish = await opaqueLoginFinish(start.clientState, response, password);
     if (!finish) throw new ParleyError(ClientErrorCode.AuthFailed, "wrong username or password");
+    // A store encrypted at rest (the browser's) opens only now, under a key from the export key;
+    // so the profile is read after this point, not before.
+    await o.store.unlock?.(finish.exportKey, username);
+    const existing = await o.store.getProfile();
+    const sameAccount = existing && existing.username === username && existing.serverUrl === o.serverUrl ? existing : undefined;
     const session = await conn.request("login.finish", {
       request: finish.finishRequest,
       ...(sameAccount ? { deviceId: sameAccount.deviceId } : {}),

@@ -81,6 +81,13 @@ export interface InboundChange {
  * crash leaves either the old state or the new one, never half.
  */
 export interface LocalStore {
+  /**
+   * Optional: called at login once OPAQUE has succeeded, before the profile is read, for stores
+   * encrypted at rest under a key derived from the export key (the browser's IndexedDB store).
+   * Must not keep `exportKey` itself: the caller wipes it afterwards.
+   */
+  unlock?(exportKey: Uint8Array, username: string): Promise<void>;
+  /** Undefined when there is no profile yet, or (for a store encrypted at rest) while it is locked. */
   getProfile(): Promise<Profile | undefined>;
   setProfile(profile: Profile): Promise<void>;
   /** Forgets the session token only (logout keeps keys and history on this device). */
