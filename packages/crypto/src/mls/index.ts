@@ -4,7 +4,7 @@
  * docs/mls-notes.md explains the choices (commit wire format, padding, the ts-mls join fix).
  */
 export { MlsError, MlsErrorCode } from "./errors.js";
-export { CIPHERSUITE, PADDING_BUCKET_BYTES, type CredentialValidator } from "./suite.js";
+export { CIPHERSUITE, PADDING_BUCKET_BYTES, setMlsCryptoProvider, type CredentialValidator } from "./suite.js";
 export {
   KEY_PACKAGE_LIFETIME_SECONDS,
   LAST_RESORT_EXTENSION_TYPE,

@@ -13,16 +13,28 @@ import {
   type CiphersuiteImpl,
   type ClientConfig,
   type Credential,
+  type CryptoProvider,
 } from "ts-mls";
 import type { ValidatorAudit } from "./errors.js";
 
 export const CIPHERSUITE = "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519" as const;
 
 let suite: Promise<CiphersuiteImpl> | undefined;
+let provider: CryptoProvider | undefined;
 
-/** The ciphersuite implementation, built once (WebCrypto in Node and browsers). */
+/**
+ * Chooses the primitives MLS runs on from now on (ts-mls's default, WebCrypto, when unset).
+ * Node clients pass the node:crypto provider from "@parley/crypto/node", which is many times
+ * faster; the browser build never imports it. Groups already open keep the provider they got.
+ */
+export function setMlsCryptoProvider(next: CryptoProvider | undefined): void {
+  provider = next;
+  suite = undefined;
+}
+
+/** The ciphersuite implementation, built once per provider. */
 export function cipherSuite(): Promise<CiphersuiteImpl> {
-  suite ??= getCiphersuiteImpl(getCiphersuiteFromName(CIPHERSUITE)).catch((e: unknown) => {
+  suite ??= getCiphersuiteImpl(getCiphersuiteFromName(CIPHERSUITE), provider).catch((e: unknown) => {
     suite = undefined;
     throw e;
   });
