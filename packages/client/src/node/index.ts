@@ -1,7 +1,13 @@
-/** Node-only pieces of the client SDK: the `ws` socket factory and the SQLite profile store. */
+/**
+ * Node-only pieces of the client SDK: the `ws` socket factory, the SQLite profile store, and MLS
+ * on node:crypto (loading this entry switches it on: several times faster than WebCrypto).
+ */
 import WebSocket from "ws";
 import type { TLSSocket } from "node:tls";
+import { useNodeCrypto } from "@parley/crypto/node";
 import type { SocketFactory, SocketLike } from "../connection/socket.js";
+
+useNodeCrypto();
 
 export { SqliteLocalStore } from "./sqliteStore.js";
 
