@@ -18,6 +18,8 @@ export { SqliteStore, SQLITE_FILE_NAME } from "./store/sqlite/SqliteStore.js";
 export { topics, type Bus, type BusEvent, type BusListener } from "./bus/Bus.js";
 export { MemoryBus } from "./bus/memoryBus.js";
 export { loadTls, fingerprintOf, type TlsMaterial } from "./tls/tls.js";
+export { createStaticHook, isWebAppBuilt, type StaticHookOptions } from "./http/staticFiles.js";
+export { WEB_APP_CSP } from "./http/contentSecurityPolicy.js";
 
 import { SqliteStore } from "./store/sqlite/SqliteStore.js";
 import type { Store } from "./store/Store.js";
