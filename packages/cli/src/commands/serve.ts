@@ -1,7 +1,9 @@
 import { resolve } from "node:path";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { startServer, type ServerOptions } from "@parley/server";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { createStaticHook, isWebAppBuilt, startServer, type ServerOptions } from "@parley/server";
 import { UsageError } from "../errors.js";
 
 export interface ServeFlags {
@@ -28,14 +30,17 @@ export async function serve(f: ServeFlags): Promise<void> {
   }
   const level = (f["log-level"] ?? process.env.PARLEY_LOG_LEVEL ?? "info") as ServerOptions["log"];
   const dataDir = resolve(f.data ?? process.env.PARLEY_DATA ?? join(homedir(), ".parley-server"));
+  const webDir = webAppDir();
   const server = await startServer({
     host: f.host ?? process.env.PARLEY_HOST ?? "127.0.0.1",
     port,
     dataDir,
     tls,
     log: level,
+    httpHook: webDir ? createStaticHook({ root: webDir }) : null,
   });
   const lines = [`Parley server listening on ${server.url}`, `data: ${dataDir}`];
+  lines.push(webDir ? `web app: ${server.url}/` : "web app: not built (npm run build), not served");
   if (server.tlsFingerprint) lines.push(`TLS certificate SHA-256 fingerprint: ${server.tlsFingerprint}`, `clients pin it with --tls-fingerprint ${server.tlsFingerprint}`);
   process.stdout.write(lines.join("\n") + "\n");
   await new Promise<void>((done) => {
@@ -49,4 +54,14 @@ export async function serve(f: ServeFlags): Promise<void> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+/** The built web app (packages/web/dist), if the workspace has one. */
+function webAppDir(): string | null {
+  try {
+    const dir = join(dirname(createRequire(import.meta.url).resolve("@parley/web/package.json")), "dist");
+    return isWebAppBuilt(dir) ? dir : null;
+  } catch {
+    return null;
+  }
 }
