@@ -1,0 +1,91 @@
+/**
+ * Terminal cell arithmetic. Layout must be measured in cells, not UTF-16 units: an emoji or a CJK
+ * ideograph takes two cells, a combining mark none. Everything that cuts or pads text for the
+ * screen goes through here, so one wide character cannot push a border out of place.
+ */
+import stringWidth from "string-width";
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** Cells the text takes in a terminal. */
+export function cellWidth(text: string): number {
+  return stringWidth(text);
+}
+
+/** Grapheme clusters (what a user sees as one character: a flag, a family emoji, é). */
+export function graphemes(text: string): string[] {
+  return Array.from(segmenter.segment(text), (s) => s.segment);
+}
+
+/** Cuts text to at most `width` cells, ending with "…" when something was cut. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return "";
+  if (cellWidth(text) <= width) return text;
+  let out = "";
+  let used = 0;
+  for (const g of graphemes(text)) {
+    const w = cellWidth(g);
+    if (used + w > width - 1) break;
+    out += g;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+/** Pads (or truncates) text to exactly `width` cells. */
+export function fit(text: string, width: number): string {
+  const t = truncate(text, width);
+  return t + " ".repeat(Math.max(0, width - cellWidth(t)));
+}
+
+/**
+ * Wraps text into lines of at most `width` cells, at spaces where possible, otherwise between
+ * graphemes (CJK has no spaces). Newlines in the text are kept. Never returns an empty list.
+ */
+export function wrap(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const out: string[] = [];
+  for (const para of text.split("\n")) {
+    let line = "";
+    let lineW = 0;
+    // Words keep their trailing space so that spacing survives; a space at a line end is dropped.
+    for (const word of para.split(/(?<= )/)) {
+      const ww = cellWidth(word);
+      if (lineW + cellWidth(word.trimEnd()) <= w) {
+        line += word;
+        lineW += ww;
+        continue;
+      }
+      if (line) {
+        out.push(line.trimEnd());
+        line = "";
+        lineW = 0;
+      }
+      for (const g of graphemes(word)) {
+        const gw = cellWidth(g);
+        if (lineW + gw > w && !(g === " ")) {
+          out.push(line.trimEnd());
+          line = "";
+          lineW = 0;
+        }
+        line += g;
+        lineW += gw;
+      }
+    }
+    out.push(line.trimEnd());
+  }
+  return out;
+}
+
+const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+
+/** True when the text holds right-to-left script (Hebrew, Arabic, Syriac, Thaana…). */
+export function hasRtl(text: string): boolean {
+  return RTL.test(text);
+}
+
+/** Removes control characters a sender could use to move our cursor or recolour the screen. */
+export function sanitize(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g, "").replace(/\t/g, "  ");
+}
