@@ -26,6 +26,14 @@ export const COMMANDS: Record<string, { usage: string; summary: string; details?
   logout: { usage: "parley logout", summary: "end this device's session (keys and history stay)" },
   whoami: { usage: "parley whoami", summary: "show the profile's user, device and server" },
   devices: { usage: "parley devices [--json] | parley devices revoke DEVICE_ID", summary: "list this account's devices, or revoke one (it is removed from every conversation)" },
+  chat: {
+    usage: "parley chat [--no-typing] [--no-receipts]",
+    summary: "the interactive terminal client: conversations, messages, groups, verification (logs in or registers inside)",
+    details: `  --no-typing     start without sending typing indicators (/typing on|off switches in the UI)
+  --no-receipts   start without sending delivery and read receipts (/receipts on|off)
+  Keys: Enter sends, Alt-Enter new line, Tab / Ctrl-N / Ctrl-P switch conversation, Alt-1..9 by number,
+  PageUp/PageDown scroll, Ctrl-C or /quit quits. /help inside lists every command.`,
+  },
   conversations: { usage: "parley conversations [--json]", summary: "list conversations" },
   send: {
     usage: "parley send TARGET TEXT",

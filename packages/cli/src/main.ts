@@ -27,6 +27,8 @@ const globalOptions = {
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
   "log-level": { type: "string" },
+  "no-typing": { type: "boolean" },
+  "no-receipts": { type: "boolean" },
 } as const;
 
 function need(args: string[], count: number, usage: string): void {
@@ -78,6 +80,8 @@ async function run(argv: string[]): Promise<void> {
       if (args.length) throw new UsageError(`unknown devices subcommand ${args[0]}: use 'parley devices' or 'parley devices revoke ID'`);
       return m.devices(g, out, !!v.json);
     }
+    case "chat":
+      return (await import("./commands/chat.js")).chat(g, { typing: !v["no-typing"], receipts: !v["no-receipts"] });
     case "conversations":
       return (await import("./commands/messages.js")).conversations(g, !!v.json, out);
     case "send": {

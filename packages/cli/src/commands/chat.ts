@@ -1,0 +1,61 @@
+import { hostname } from "node:os";
+import { ParleyClient, type ClientEvents, type ClientOptions, type Emitter } from "@parley/client";
+import { SqliteLocalStore, nodeSocketFactory } from "@parley/client/node";
+import { profileDir, type GlobalOptions } from "../context.js";
+import { toWebSocketUrl } from "../serverUrl.js";
+
+/**
+ * `parley chat`: the interactive terminal client (@parley/tui, loaded only for this command). The
+ * CLI keeps what it owns — profile directory, --server, TLS pinning — and hands the UI a host that
+ * opens or creates sessions with them; the password is typed inside the UI.
+ */
+export async function chat(g: GlobalOptions, opts: { typing: boolean; receipts: boolean }): Promise<void> {
+  const { runChat } = await import("@parley/tui");
+  const dir = profileDir(g);
+  const raw = g.server ?? process.env.PARLEY_SERVER;
+  const given = raw ? raw.split(",").map((s) => toWebSocketUrl(s)) : undefined;
+  const fp = g["tls-fingerprint"] ?? process.env.PARLEY_TLS_FINGERPRINT;
+
+  const peek = async () => {
+    const store = new SqliteLocalStore(dir);
+    try {
+      return await store.getProfile();
+    } finally {
+      await store.close();
+    }
+  };
+  const stored = await peek();
+  const urls = given ?? (stored ? [stored.serverUrl] : [toWebSocketUrl("http://127.0.0.1:8448")]);
+  const options = (events: Emitter<ClientEvents>): ClientOptions => ({
+    store: new SqliteLocalStore(dir),
+    socketFactory: nodeSocketFactory(fp ? { tlsFingerprint: fp } : {}),
+    deviceName: `parley-chat@${hostname()}`.slice(0, 64),
+    serverUrl: urls,
+    maxBackoffMs: 5_000,
+    events,
+  });
+  // Each attempt gets its own store and closes it when it fails, as context.ts does.
+  const attempt = async (events: Emitter<ClientEvents>, start: (o: ClientOptions) => Promise<ParleyClient>) => {
+    const o = options(events);
+    try {
+      return await start(o);
+    } catch (e) {
+      await o.store.close();
+      throw e;
+    }
+  };
+
+  await runChat(
+    {
+      server: urls.join(", "),
+      profile: async () => {
+        const p = await peek();
+        return p ? { username: p.username, loggedIn: !!p.sessionToken } : undefined;
+      },
+      open: (events) => attempt(events, (o) => ParleyClient.open(o)),
+      authenticate: (mode, username, password, events) =>
+        attempt(events, (o) => (mode === "register" ? ParleyClient.register(o, username, password) : ParleyClient.login(o, username, password))),
+    },
+    opts,
+  );
+}
