@@ -13,7 +13,7 @@ export function ConversationView({ controller, state }: { controller: Controller
   const row = state.conversations.find((c) => c.conversationId === state.selected);
   const [side, setSide] = useState<Side>("none");
   const [safetyFor, setSafetyFor] = useState<string | null>(null);
-  const logRef = useRef<HTMLOListElement>(null);
+  const logRef = useRef<HTMLDivElement>(null);
   useEffect(() => setSide("none"), [state.selected]);
   useEffect(() => {
     const el = logRef.current;
@@ -52,7 +52,8 @@ export function ConversationView({ controller, state }: { controller: Controller
       ))}
       {side === "safety" && safetyFor && <SafetyNumber controller={controller} username={safetyFor} onClose={() => setSide("none")} />}
       {side === "members" && <Members controller={controller} state={state} row={row} onSafety={showSafety} />}
-      <ol class="timeline" ref={logRef} role="log" aria-label={`Messages in ${row.title}`} aria-live="polite" tabIndex={0}>
+      <div class="timeline" ref={logRef} role="log" aria-label={`Messages in ${row.title}`} aria-live="polite" tabIndex={0}>
+        <ol class="timeline-list">
         {state.timeline.map((item) =>
           item.type === "notice" ? (
             <li key={item.key} class="notice">
@@ -62,7 +63,8 @@ export function ConversationView({ controller, state }: { controller: Controller
             <MessageLine key={item.key} item={item} />
           ),
         )}
-      </ol>
+        </ol>
+      </div>
       <p class="typing" aria-live="polite">
         {state.typing.length ? `${state.typing.join(", ")} ${state.typing.length > 1 ? "are" : "is"} typing…` : ""}
       </p>

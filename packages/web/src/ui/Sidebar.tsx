@@ -60,14 +60,19 @@ export function Sidebar({ controller, state, onOpen }: { controller: Controller;
                 type="button"
                 class="conversation"
                 aria-current={c.conversationId === state.selected ? "true" : undefined}
-                aria-label={`${c.kind === "group" ? "Group" : "Chat with"} ${c.title}${c.unread ? `, ${c.unread} unread` : ""}`}
                 onClick={() => open(c.conversationId)}
               >
                 <span class="avatar" aria-hidden="true">{c.kind === "group" ? "#" : c.title.slice(0, 1).toUpperCase()}</span>
-                <span class="title">{c.title}</span>
+                {/* The accessible name is the visible text plus hidden words: "Chat with alice, 2 unread". */}
+                <span class="title">
+                  <span class="visually-hidden">{c.kind === "group" ? "Group " : "Chat with "}</span>
+                  {c.title}
+                </span>
                 {c.unread > 0 && (
-                  <span class="badge" aria-hidden="true">
+                  <span class="badge">
+                    <span class="visually-hidden">, </span>
                     {c.unread}
+                    <span class="visually-hidden"> unread</span>
                   </span>
                 )}
               </button>
