@@ -1,6 +1,7 @@
 import type { Limits, LogEntry } from "@parley/protocol";
 import { topics, type Bus } from "../bus/Bus.js";
 import type { Store } from "../store/Store.js";
+import { entryCacheFor, type EntryCache } from "./entryCache.js";
 
 /** Where a Pusher writes frames: resolves when more may be sent, false once the connection is gone. */
 export type PushSink = (frame: string) => Promise<boolean>;
@@ -38,8 +39,12 @@ export class Pusher {
   private readonly due = new Set<string>();
   private running = false;
   private stopped = false;
+  private soon: NodeJS.Immediate | null = null;
+  private readonly cache: EntryCache;
 
-  constructor(private readonly o: PusherOptions) {}
+  constructor(private readonly o: PusherOptions) {
+    this.cache = entryCacheFor(o.store);
+  }
 
   start(): void {
     this.deviceSub = this.o.bus.subscribe(topics.device(this.o.deviceId), (event) => {
@@ -55,8 +60,22 @@ export class Pusher {
     this.stopped = true;
     this.deviceSub?.();
     this.deviceSub = null;
+    if (this.soon !== null) clearImmediate(this.soon);
+    this.soon = null;
     for (const unsubscribe of this.conversationSubs.values()) unsubscribe();
     this.conversationSubs.clear();
+  }
+
+  /**
+   * Runs the loop after the current I/O turn rather than at once: messages appended during one
+   * turn (a busy room gets many) then go out in one read, one frame and one ack, instead of one each.
+   */
+  private kickSoon(): void {
+    if (this.soon !== null || this.stopped) return;
+    this.soon = setImmediate(() => {
+      this.soon = null;
+      this.kick();
+    });
   }
 
   private kick(): void {
@@ -102,7 +121,7 @@ export class Pusher {
     const unsubscribe = this.o.bus.subscribe(topics.conversation(conversationId), (event) => {
       if (event.type !== "appended") return;
       this.due.add(conversationId);
-      this.kick();
+      this.kickSoon();
     });
     this.conversationSubs.set(conversationId, unsubscribe);
   }
@@ -132,12 +151,14 @@ export class Pusher {
     const end = state.removedSeq ?? state.lastSeq;
     let from = Math.max(this.sent.get(conversationId) ?? 0, state.cursor);
     while (from < end && !this.stopped) {
-      const batch = await this.o.store.readEntries(conversationId, from, end, this.o.limits.maxDeliverBatch);
+      const max = this.o.limits.maxDeliverBatch;
+      let batch = this.cache.range(conversationId, from, end, max);
+      if (batch.length === 0) batch = this.cache.add(conversationId, await this.o.store.readEntries(conversationId, from, end, max));
       if (batch.length === 0) break;
-      from = batch[batch.length - 1]!.entry.seq;
+      from = batch[batch.length - 1]!.seq;
       // A device cannot decrypt its own MLS messages: they are never sent back to it.
-      const entries = batch.filter((e) => e.senderDeviceId !== this.o.deviceId).map((e) => e.entry);
-      for (const frame of deliverFrames(conversationId, entries, this.o.limits)) {
+      const entries = batch.filter((e) => e.senderDeviceId !== this.o.deviceId).map((e) => e.json);
+      for (const frame of deliverFramesJson(conversationId, entries, this.o.limits)) {
         if (!(await this.o.sink(frame))) return this.stop();
       }
       this.sent.set(conversationId, from);
@@ -148,6 +169,15 @@ export class Pusher {
 
 /** Splits entries into `deliver` frames within maxDeliverBatch entries and maxFrameBytes. */
 export function deliverFrames(conversationId: string, entries: LogEntry[], limits: Readonly<Limits>): string[] {
+  return deliverFramesJson(
+    conversationId,
+    entries.map((e) => JSON.stringify(e)),
+    limits,
+  );
+}
+
+/** deliverFrames over entries already serialized (each a LogEntry's JSON). */
+export function deliverFramesJson(conversationId: string, entries: string[], limits: Readonly<Limits>): string[] {
   const head = `{"type":"deliver","conversationId":${JSON.stringify(conversationId)},"entries":[`;
   const frames: string[] = [];
   let parts: string[] = [];
@@ -157,8 +187,7 @@ export function deliverFrames(conversationId: string, entries: LogEntry[], limit
     parts = [];
     size = head.length + FRAME_OVERHEAD;
   };
-  for (const entry of entries) {
-    const json = JSON.stringify(entry);
+  for (const json of entries) {
     if (parts.length >= limits.maxDeliverBatch || (parts.length > 0 && size + json.length + 1 > limits.maxFrameBytes)) {
       flush();
     }
