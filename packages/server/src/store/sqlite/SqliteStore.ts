@@ -28,6 +28,7 @@ import type {
 import { SqliteAccounts } from "./accounts.js";
 import { SqliteConversations } from "./conversations.js";
 import { SqliteDelivery } from "./delivery.js";
+import { GroupCommit } from "./groupCommit.js";
 import { SqliteKeyPackages } from "./keyPackages.js";
 import { readEntries } from "./log.js";
 import { migrate } from "./migrations.js";
@@ -47,6 +48,7 @@ export class SqliteStore implements Store {
   private readonly keyPackages: SqliteKeyPackages;
   private readonly conversations: SqliteConversations;
   private readonly delivery: SqliteDelivery;
+  private readonly hot: GroupCommit;
   private closed = false;
 
   /** Opens (creating if needed) `file`, or an in-memory database for ":memory:". */
@@ -66,6 +68,7 @@ export class SqliteStore implements Store {
     this.keyPackages = new SqliteKeyPackages(this.db);
     this.conversations = new SqliteConversations(this.db);
     this.delivery = new SqliteDelivery(this.db);
+    this.hot = new GroupCommit(this.db);
   }
 
   /** Opens the store kept in `dataDir` (created with owner-only permissions if missing). */
@@ -151,7 +154,7 @@ export class SqliteStore implements Store {
     return this.conversations.appendCommit(input);
   }
   async appendApplication(input: ApplicationInput): Promise<AppendOutcome> {
-    return this.conversations.appendApplication(input);
+    return this.hot.run(() => this.conversations.appendApplication(input));
   }
   async leaveConversation(conversationId: string, username: string, now: number): Promise<LeaveOutcome> {
     return this.conversations.leave(conversationId, username, now);
@@ -170,7 +173,7 @@ export class SqliteStore implements Store {
     return readEntries(this.db, conversationId, afterSeq, uptoSeq, limit);
   }
   async ackDelivery(conversationId: string, deviceId: string, seq: number) {
-    return this.delivery.ack(conversationId, deviceId, seq);
+    return this.hot.run(() => this.delivery.ack(conversationId, deviceId, seq));
   }
   async countPending(deviceId: string): Promise<{ entries: number; welcomes: number }> {
     return this.delivery.countPending(deviceId);
