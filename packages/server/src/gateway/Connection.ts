@@ -64,6 +64,7 @@ export class Connection implements ConnectionControl {
   private readonly subscriptions: (() => void)[] = [];
   private pusher: Pusher | null = null;
   private readonly drainWaiters = new Set<(open: boolean) => void>();
+  private corked = false;
   private closing = false;
   private released = false;
   private resolveClosed!: () => void;
@@ -270,6 +271,24 @@ export class Connection implements ConnectionControl {
    * mark, otherwise when this frame has been handed to the OS; past the hard cap the client is
    * too slow and the connection closes.
    */
+  /**
+   * Holds this turn's frames (replies and pushes) in the socket and writes them with one syscall
+   * after the turn: under load a connection sends several frames per turn, and one write each
+   * was the largest single cost in the fan-out profile (docs/performance.md).
+   * `_socket` is ws's underlying net.Socket.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (socket === undefined) return;
+    this.corked = true;
+    socket.cork();
+    setImmediate(() => {
+      this.corked = false;
+      socket.uncork();
+    });
+  }
+
   private send(text: string): Promise<boolean> {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return Promise.resolve(false);
     if (this.ws.bufferedAmount + text.length > this.deps.config.sendBufferMaxBytes) {
@@ -286,6 +305,7 @@ export class Connection implements ConnectionControl {
       };
       this.drainWaiters.add(settle);
       try {
+        this.cork();
         this.ws.send(text, (error) => settle(!error && !this.closing));
       } catch {
         settle(false);
