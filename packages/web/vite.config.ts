@@ -12,5 +12,12 @@ export default defineConfig({
     // The OPAQUE wasm is large; inlining it keeps the CSP simple (no separate fetch), and we report size instead.
     chunkSizeWarningLimit: 2048,
     modulePreload: { polyfill: false },
+    rollupOptions: {
+      // @hpke (under ts-mls) has /* @__PURE__ */ comments Rollup cannot place: harmless, dropped.
+      onwarn(warning, warn) {
+        if (warning.code === "INVALID_ANNOTATION") return;
+        warn(warning);
+      },
+    },
   },
 });
