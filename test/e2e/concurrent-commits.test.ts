@@ -1,20 +1,12 @@
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { registerClient, startServerProcess, eventually, texts, type ServerProcess, type TestClient } from "./harness.js";
+import { eventually, registerClient, serverPerFile, texts } from "./harness.js";
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.client.close();
-  await server.stop();
-});
+const ctx = serverPerFile();
 
 test("two members commit at once: one wins the epoch, the other gets STALE_EPOCH, catches up and retries", async () => {
-  const [alice, bob, carol, dave] = await Promise.all(["alice", "bob", "carol", "dave"].map((u) => registerClient(server.url, u)));
-  clients.push(alice!, bob!, carol!, dave!);
+  const [alice, bob, carol, dave] = await Promise.all(["alice", "bob", "carol", "dave"].map((u) => registerClient(ctx.server.url, u)));
+  ctx.clients.push(alice!, bob!, carol!, dave!);
   const conv = await alice!.client.createGroup("race", ["bob"]);
   await eventually(() => bob!.seen.joined.length === 1, "bob joins");
 

@@ -1,24 +1,15 @@
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ParleyClient, isParleyError } from "@parley/client";
 import { SqliteLocalStore, nodeSocketFactory } from "@parley/client/node";
-import { registerClient, startServerProcess, tempDir, wsUrl, eventually, texts, type ServerProcess, type TestClient } from "./harness.js";
+import { eventually, registerClient, serverPerFile, tempDir, texts, wsUrl } from "./harness.js";
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.client.close();
-  await server.stop();
-});
+const ctx = serverPerFile();
 
 test("alice sends bob 3 messages; bob reads them in order, exactly once", async () => {
-  const alice = await registerClient(server.url, "alice");
-  const bob = await registerClient(server.url, "bob");
-  clients.push(alice, bob);
+  const alice = await registerClient(ctx.server.url, "alice");
+  const bob = await registerClient(ctx.server.url, "bob");
+  ctx.clients.push(alice, bob);
   const conv = await alice.client.ensureDirect("bob");
   for (const text of ["one", "two", "three"]) await alice.client.sendText(conv, text);
   await eventually(() => texts(bob, conv).length >= 3, "bob's 3 messages");
@@ -37,7 +28,7 @@ test("a wrong password and an unknown user get the same answer", async () => {
   const attempt = async (username: string, password: string) => {
     const store = new SqliteLocalStore(tempDir("probe"));
     try {
-      await ParleyClient.login({ serverUrl: wsUrl(server.url), store, socketFactory: nodeSocketFactory() }, username, password);
+      await ParleyClient.login({ serverUrl: wsUrl(ctx.server.url), store, socketFactory: nodeSocketFactory() }, username, password);
       return "logged in";
     } catch (e) {
       assert.ok(isParleyError(e), String(e));

@@ -1,9 +1,9 @@
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MlsGroup } from "@parley/crypto";
 import { fromBase64 } from "@parley/protocol";
 import { SqliteLocalStore } from "@parley/client/node";
-import { registerClient, serverEntries, startServerProcess, eventually, texts, type ServerProcess, type TestClient } from "./harness.js";
+import { eventually, registerClient, serverEntries, serverPerFile, texts } from "./harness.js";
 
 /** Carol's profile and stored MLS state for the conversation, read from her profile database. */
 async function readGroup(profileDir: string, conversationId: string) {
@@ -18,19 +18,11 @@ async function readGroup(profileDir: string, conversationId: string) {
   }
 }
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.client.close();
-  await server.stop();
-});
+const ctx = serverPerFile();
 
 test("alice, bob and carol chat in a group; carol is removed and cannot read what follows", async () => {
-  const [alice, bob, carol] = await Promise.all(["alice", "bob", "carol"].map((u) => registerClient(server.url, u)));
-  clients.push(alice!, bob!, carol!);
+  const [alice, bob, carol] = await Promise.all(["alice", "bob", "carol"].map((u) => registerClient(ctx.server.url, u)));
+  ctx.clients.push(alice!, bob!, carol!);
   const conv = await alice!.client.createGroup("team", ["bob", "carol"]);
   await eventually(() => bob!.seen.joined.length > 0 && carol!.seen.joined.length > 0, "bob and carol join");
   assert.equal(bob!.seen.joined[0]!.name, "team");
@@ -56,7 +48,7 @@ test("alice, bob and carol chat in a group; carol is removed and cannot read wha
   assert.ok(!texts(carol!, conv).includes("after carol left"), "carol must not read messages after her removal");
   // Even given the ciphertext (here: straight from the server's database), carol's MLS state, frozen
   // at the epoch before her removal, cannot open it.
-  const entries = await serverEntries(server.dataDir, conv);
+  const entries = await serverEntries(ctx.server.dataDir, conv);
   const last = entries.filter((e) => e.kind === "application").at(-1)!;
   const { profile, stored } = await readGroup(carol!.profileDir, conv);
   const signer = { credentialIdentity: profile.credential, signaturePublicKey: profile.signaturePublicKey, signaturePrivateKey: profile.signaturePrivateKey };

@@ -2,11 +2,12 @@
  * End-to-end harness: real `parley serve` processes (the built CLI) on loopback with real SQLite
  * files in temporary directories, and real clients (the SDK in-process, or the CLI as processes).
  */
+import { before, after } from "node:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ParleyClient, type ClientEvents } from "@parley/client";
+import { Emitter, ParleyClient, type ClientEvents } from "@parley/client";
 import { SqliteLocalStore, nodeSocketFactory } from "@parley/client/node";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -82,8 +83,9 @@ export interface TestClient {
   seen: { [K in keyof ClientEvents]: ClientEvents[K][] };
 }
 
-function options(serverUrl: string, profileDir: string, deviceName = "test") {
+function options(serverUrl: string, profileDir: string, events: Emitter<ClientEvents>, deviceName = "test") {
   return {
+    events,
     serverUrl: wsUrl(serverUrl),
     store: new SqliteLocalStore(profileDir),
     socketFactory: nodeSocketFactory(),
@@ -94,32 +96,37 @@ function options(serverUrl: string, profileDir: string, deviceName = "test") {
   };
 }
 
-function record(client: ParleyClient): TestClient["seen"] {
+/** An emitter that records every event, attached before the client connects so nothing is missed. */
+function recorder(): { events: Emitter<ClientEvents>; seen: TestClient["seen"] } {
+  const events = new Emitter<ClientEvents>();
   const seen = {} as TestClient["seen"];
   const kinds: (keyof ClientEvents)[] = ["message", "message-state", "typing", "joined", "membership", "removed", "key-changed", "undecryptable", "security", "connection", "session-ended", "error"];
   for (const k of kinds) {
     const list: unknown[] = [];
     (seen as Record<string, unknown[]>)[k] = list;
-    client.events.on(k, (p) => list.push(p));
+    events.on(k, (p) => list.push(p));
   }
-  return seen;
+  return { events, seen };
 }
 
 export async function registerClient(serverUrl: string, username: string, password = `pw-${username}-correct horse`): Promise<TestClient> {
   const profileDir = tempDir(`profile-${username}`);
-  const client = await ParleyClient.register(options(serverUrl, profileDir), username, password);
-  return { client, profileDir, seen: record(client) };
+  const { events, seen } = recorder();
+  const client = await ParleyClient.register(options(serverUrl, profileDir, events), username, password);
+  return { client, profileDir, seen };
 }
 
 export async function loginClient(serverUrl: string, username: string, profileDir = tempDir(`profile-${username}`), password = `pw-${username}-correct horse`): Promise<TestClient> {
-  const client = await ParleyClient.login(options(serverUrl, profileDir, "second"), username, password);
-  return { client, profileDir, seen: record(client) };
+  const { events, seen } = recorder();
+  const client = await ParleyClient.login(options(serverUrl, profileDir, events, "second"), username, password);
+  return { client, profileDir, seen };
 }
 
 /** Re-opens a profile's stored session (a restarted app). */
 export async function reopenClient(serverUrl: string, profileDir: string): Promise<TestClient> {
-  const client = await ParleyClient.open(options(serverUrl, profileDir));
-  return { client, profileDir, seen: record(client) };
+  const { events, seen } = recorder();
+  const client = await ParleyClient.open(options(serverUrl, profileDir, events));
+  return { client, profileDir, seen };
 }
 
 /** Waits until `predicate` holds, checking after every event loop turn, or fails after timeoutMs. */
@@ -153,4 +160,27 @@ export async function serverEntries(dataDir: string, conversationId: string): Pr
   } finally {
     db.close();
   }
+}
+
+/**
+ * One `parley serve` process for a whole test file, started before its tests and stopped after
+ * them, with every client the tests register closed first.
+ */
+export function serverPerFile(opts: Parameters<typeof startServerProcess>[0] = {}): { readonly server: ServerProcess; clients: TestClient[] } {
+  let server: ServerProcess | undefined;
+  const ctx = {
+    get server(): ServerProcess {
+      if (!server) throw new Error("the server is not started yet");
+      return server;
+    },
+    clients: [] as TestClient[],
+  };
+  before(async () => {
+    server = await startServerProcess(opts);
+  });
+  after(async () => {
+    for (const c of ctx.clients) await c.client.close();
+    await server?.stop();
+  });
+  return ctx;
 }

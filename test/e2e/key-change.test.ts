@@ -1,30 +1,22 @@
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
-import { registerClient, startServerProcess, eventually, type ServerProcess, type TestClient } from "./harness.js";
+import { eventually, registerClient, serverPerFile } from "./harness.js";
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.client.close();
-  await server.stop();
-});
+const ctx = serverPerFile();
 
 test("a server that swaps a contact's account key causes a loud warning and no silent send", async () => {
-  const alice = await registerClient(server.url, "alice");
-  const bob = await registerClient(server.url, "bob");
-  clients.push(alice, bob);
+  const alice = await registerClient(ctx.server.url, "alice");
+  const bob = await registerClient(ctx.server.url, "bob");
+  ctx.clients.push(alice, bob);
   const conv = await alice.client.ensureDirect("bob");
   await alice.client.sendText(conv, "before");
   const before = await alice.client.safetyNumber("bob");
 
   // Play the malicious server: replace bob's account key in its database.
-  const db = new Database(join(server.dataDir, "parley.db"));
+  const db = new Database(join(ctx.server.dataDir, "parley.db"));
   db.pragma("busy_timeout = 5000");
   db.prepare("UPDATE users SET identity_key = ? WHERE username = 'bob'").run(randomBytes(32).toString("base64"));
   db.close();

@@ -1,18 +1,10 @@
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { registerClient, startServerProcess, eventually, texts, type ServerProcess, type TestClient } from "./harness.js";
+import { eventually, registerClient, serverPerFile, texts } from "./harness.js";
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.client.close();
-  await server.stop();
-});
+const ctx = serverPerFile();
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -23,10 +15,10 @@ function filesUnder(dir: string): string[] {
 
 test("the server's SQLite file and WAL hold none of the plaintexts and none of the passwords", async () => {
   const passwords = { alice: "alice-Secret-passphrase-1", bob: "bob-Secret-passphrase-2", carol: "carol-Secret-passphrase-3" };
-  const alice = await registerClient(server.url, "alice", passwords.alice);
-  const bob = await registerClient(server.url, "bob", passwords.bob);
-  const carol = await registerClient(server.url, "carol", passwords.carol);
-  clients.push(alice, bob, carol);
+  const alice = await registerClient(ctx.server.url, "alice", passwords.alice);
+  const bob = await registerClient(ctx.server.url, "bob", passwords.bob);
+  const carol = await registerClient(ctx.server.url, "carol", passwords.carol);
+  ctx.clients.push(alice, bob, carol);
   const secrets = Array.from({ length: 12 }, (_, i) => `plaintext-marker-${i}-${Math.random().toString(36).slice(2)}`);
   const direct = await alice.client.ensureDirect("bob");
   const group = await bob.client.createGroup("secret-plans", ["alice", "carol"]);
@@ -39,7 +31,7 @@ test("the server's SQLite file and WAL hold none of the plaintexts and none of t
   await eventually(() => texts(bob, direct).length === 4 && texts(alice, group).length === 8, "delivery");
 
   // Read the files while the server runs: the WAL then still holds recent pages.
-  const files = filesUnder(server.dataDir).filter((f) => /\.(db|sqlite|wal|shm)$|-wal$|-shm$|-journal$/.test(f));
+  const files = filesUnder(ctx.server.dataDir).filter((f) => /\.(db|sqlite|wal|shm)$|-wal$|-shm$|-journal$/.test(f));
   assert.ok(files.some((f) => /-wal$/.test(f)), `expected a WAL file among ${files.join(", ")}`);
   for (const file of files) {
     const bytes = readFileSync(file);

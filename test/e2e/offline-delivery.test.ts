@@ -1,22 +1,14 @@
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { registerClient, reopenClient, startServerProcess, eventually, texts, type ServerProcess, type TestClient } from "./harness.js";
+import { eventually, registerClient, reopenClient, serverPerFile, texts } from "./harness.js";
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.client.close();
-  await server.stop();
-});
+const ctx = serverPerFile();
 
 test("bob is offline while alice sends 100 messages to a group; he later gets all 100, in order, once", async () => {
-  const alice = await registerClient(server.url, "alice");
-  const bob = await registerClient(server.url, "bob");
-  const carol = await registerClient(server.url, "carol");
-  clients.push(alice, carol);
+  const alice = await registerClient(ctx.server.url, "alice");
+  const bob = await registerClient(ctx.server.url, "bob");
+  const carol = await registerClient(ctx.server.url, "carol");
+  ctx.clients.push(alice, carol);
   const conv = await alice.client.createGroup("offline", ["bob", "carol"]);
   await eventually(() => bob.seen.joined.length === 1, "bob joins");
   await bob.client.close();
@@ -25,8 +17,8 @@ test("bob is offline while alice sends 100 messages to a group; he later gets al
   for (const text of sent) await alice.client.sendText(conv, text);
   await eventually(() => texts(carol, conv).length === 100, "carol, online, gets them live");
 
-  const back = await reopenClient(server.url, bob.profileDir);
-  clients.push(back);
+  const back = await reopenClient(ctx.server.url, bob.profileDir);
+  ctx.clients.push(back);
   await back.client.waitUntilCaughtUp();
   await eventually(() => texts(back, conv).length >= 100, "bob catches up");
   assert.deepEqual(texts(back, conv), sent);

@@ -1,28 +1,20 @@
-import { test, after, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loginClient, registerClient, startServerProcess, eventually, texts, type ServerProcess, type TestClient } from "./harness.js";
+import { eventually, loginClient, registerClient, serverPerFile, texts } from "./harness.js";
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.client.close();
-  await server.stop();
-});
+const ctx = serverPerFile();
 
 test("a second device with only the password restores the account key, joins, receives; revoking removes it", async () => {
-  const alice = await registerClient(server.url, "alice");
-  const bob = await registerClient(server.url, "bob");
-  clients.push(alice, bob);
+  const alice = await registerClient(ctx.server.url, "alice");
+  const bob = await registerClient(ctx.server.url, "bob");
+  ctx.clients.push(alice, bob);
   const direct = await alice.client.ensureDirect("bob");
   const group = await alice.client.createGroup("family", ["bob"]);
   await eventually(() => bob.seen.joined.length === 2, "bob joins both");
   await alice.client.sendText(direct, "before the new device");
 
-  const alice2 = await loginClient(server.url, "alice");
-  clients.push(alice2);
+  const alice2 = await loginClient(ctx.server.url, "alice");
+  ctx.clients.push(alice2);
   assert.notEqual(alice2.client.deviceId, alice.client.deviceId);
   const sn1 = await alice.client.safetyNumber("bob");
   const sn2 = await alice2.client.safetyNumber("bob");
