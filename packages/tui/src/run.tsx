@@ -1,3 +1,4 @@
+// @jsxRuntime automatic (tsx runs tests on these sources with the root tsconfig, which sets no jsx mode)
 import { render } from "ink";
 import QRCode from "qrcode";
 import type { ParleyClient } from "@parley/client";
@@ -17,8 +18,10 @@ export function renderQr(payload: string): Promise<string> {
   return QRCode.toString(payload, { type: "terminal", small: true, errorCorrectionLevel: "M" });
 }
 
-const ALT_SCREEN_ON = "\x1b[?1049h\x1b[H";
-const ALT_SCREEN_OFF = "\x1b[?1049l";
+// Alternate screen (the shell's screen comes back untouched) and bracketed paste (so a pasted
+// line break is a newline in the message, not Enter).
+const ALT_SCREEN_ON = "\x1b[?1049h\x1b[H\x1b[?2004h";
+const ALT_SCREEN_OFF = "\x1b[?2004l\x1b[?1049l";
 
 /**
  * Runs `parley chat` until the user quits (Ctrl-C, /quit) or a signal arrives, then closes the

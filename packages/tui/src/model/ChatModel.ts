@@ -16,6 +16,7 @@ export interface ChatModelOptions {
   settings?: Partial<ChatState["settings"]>;
 }
 
+const USERNAME = /^[a-z0-9][a-z0-9_.-]{1,31}$/;
 /** Typing "on" is re-sent at most this often while the user keeps typing. */
 const TYPING_REFRESH_MS = 4_000;
 /** A user who stops typing for this long is shown as not typing any more. */
@@ -410,6 +411,9 @@ export class ChatModel {
   }
 
   private async command(name: string, args: string[]): Promise<void> {
+    // Catch a typo here, with a sentence, rather than as the server's schema error.
+    const users = name === "group" ? args.slice(2) : ["dm", "add", "remove", "verify", "trust"].includes(name) ? args.slice(0, 1) : [];
+    for (const u of users) if (!USERNAME.test(u)) throw new Error(`"${u}" is not a username (2 to 32 characters: a-z, 0-9, '_', '.', '-')`);
     switch (name) {
       case "help":
         return this.set({ overlay: { kind: "help" } });

@@ -80,11 +80,7 @@ export function composerKey(s: ComposerState, input: string, key: KeyInfo): Comp
     return { state: browseHistory(s, key.upArrow ? -1 : +1) };
   }
   if (key.ctrl || key.meta || !input) return { state: s };
-  // Fast typing (or tmux send-keys) can deliver "text⏎" as one chunk: that is text, then Enter.
-  if (input.length > 1 && input.endsWith("\r") && !/[\r\n]/.test(input.slice(0, -1))) {
-    return composerKey(composerKey(s, input.slice(0, -1), {}).state, "", { return: true });
-  }
-  // A paste can bring line breaks in the middle: they become newlines, never sends.
+  // Pasted text (ui/keys.ts splits typed chunks before they get here): line breaks stay newlines.
   const added = graphemes(input.replace(/\r\n?/g, "\n"));
   return { state: withText(s, [...chars.slice(0, s.cursor), ...added, ...chars.slice(s.cursor)], s.cursor + added.length) };
 }

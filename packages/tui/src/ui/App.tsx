@@ -1,3 +1,4 @@
+// @jsxRuntime automatic (tsx runs tests on these sources with the root tsconfig, which sets no jsx mode)
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Emitter, ClientErrorCode, isParleyError, type ClientEvents, type ParleyClient } from "@parley/client";
 import { ErrorCode } from "@parley/protocol";

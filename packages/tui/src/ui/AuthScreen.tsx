@@ -1,7 +1,9 @@
-import { useState } from "react";
+// @jsxRuntime automatic (tsx runs tests on these sources with the root tsconfig, which sets no jsx mode)
+import { useRef, useState } from "react";
 import { Box, Text, useInput } from "ink";
 import { composerKey, emptyComposer, setText, type ComposerState, type KeyInfo } from "../model/composer.js";
 import { graphemes } from "../text/width.js";
+import { splitKeys } from "./keys.js";
 
 export type AuthMode = "login" | "register";
 export interface AuthRequest {
@@ -53,17 +55,20 @@ export function authFormKey(s: AuthFormState, input: string, key: KeyInfo & { ta
 
 /** First run: log in or register without leaving the UI. The password is never drawn. */
 export function AuthScreen(props: { server: string; initialUser?: string; error?: string; busy?: boolean; onSubmit: (r: AuthRequest) => void; onQuit: () => void }) {
-  const [form, setForm] = useState<AuthFormState>(() => initialAuthForm(props.initialUser));
+  const [form, setFormState] = useState<AuthFormState>(() => initialAuthForm(props.initialUser));
+  // Keys can arrive faster than React re-renders: each one must see the previous one's result.
+  const latest = useRef(form);
+  const setForm = (f: AuthFormState) => {
+    latest.current = f;
+    setFormState(f);
+  };
 
   useInput((input, key) => {
     if (key.ctrl && input === "c") return props.onQuit();
     if (props.busy) return;
     // A chunk like "alice⏎secret⏎" is several keys: feed them through one at a time.
-    const steps: Array<[string, typeof key]> =
-      input.length > 1 && /[\r\n]/.test(input)
-        ? input.split(/([\r\n])/).filter(Boolean).map((part) => (part === "\r" || part === "\n" ? ["", { ...key, return: true }] : [part, key]))
-        : [[input, key]];
-    let s = form;
+    const steps = splitKeys(input, key);
+    let s = latest.current;
     for (const [inp, k] of steps) {
       const r = authFormKey(s, inp, k);
       s = r.state;

@@ -1,5 +1,7 @@
-import { useEffect, useState, useSyncExternalStore } from "react";
-import { Box, Text, useInput } from "ink";
+// @jsxRuntime automatic (tsx runs tests on these sources with the root tsconfig, which sets no jsx mode)
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { Box, Text, useInput, type Key } from "ink";
+import { PASTE_END, PASTE_START, splitKeys } from "./keys.js";
 import { complete, hint } from "../model/commands.js";
 import { composerKey, emptyComposer, setText, type ComposerState } from "../model/composer.js";
 import type { ChatModel } from "../model/ChatModel.js";
@@ -39,9 +41,28 @@ export function ChatScreen(props: { model: ChatModel; columns: number; rows: num
   // A new conversation starts at its newest message.
   useEffect(() => setScroll(0), [s.activeId]);
 
+  const pasting = useRef(false);
+  const composerRef = useRef(composer);
+  composerRef.current = composer;
+
   useInput((input, key) => {
+    if (input === PASTE_START || input === PASTE_END) {
+      pasting.current = input === PASTE_START;
+      return;
+    }
+    if (pasting.current) {
+      const r = composerKey(composerRef.current, input, {});
+      composerRef.current = r.state;
+      setComposer(r.state);
+      return;
+    }
+    for (const [i, k] of splitKeys(input, key)) handleKey(i, k);
+  });
+
+  function handleKey(input: string, key: Key): void {
+    const composer = composerRef.current;
     if (key.ctrl && input === "c") return props.onQuit();
-    const overlay = s.overlay;
+    const overlay = model.getSnapshot().overlay;
     if (overlay) {
       if (key.escape || input === "q") return model.closeOverlay();
       if (overlay.kind === "verify" && input === "v") return void model.verifyShown();
@@ -53,7 +74,8 @@ export function ChatScreen(props: { model: ChatModel; columns: number; rows: num
     if (key.tab) {
       const done = complete(composer.text, model.knownUsers());
       if (done) {
-        setComposer((c) => setText(c, done.text));
+        composerRef.current = setText(composer, done.text);
+        setComposer(composerRef.current);
         setCandidates(done.candidates.length > 1 ? done.candidates : []);
         return;
       }
@@ -64,6 +86,8 @@ export function ChatScreen(props: { model: ChatModel; columns: number; rows: num
     if (key.escape) return setCandidates([]);
     const r = composerKey(composer, input, key);
     if (r.state !== composer) {
+      // Kept in the ref too, so the next key of the same chunk sees this one's result.
+      composerRef.current = r.state;
       setComposer(r.state);
       setCandidates([]);
       if (r.state.text !== composer.text) model.composing(r.state.text);
@@ -72,7 +96,7 @@ export function ChatScreen(props: { model: ChatModel; columns: number; rows: num
       setScroll(0);
       void model.submit(r.submit);
     }
-  });
+  }
 
   const typingHere = s.activeId ? s.typing[s.activeId] ?? [] : [];
   const commandHint = candidates.length ? candidates.join("  ") : hint(composer.text);

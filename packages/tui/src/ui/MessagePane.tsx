@@ -1,3 +1,4 @@
+// @jsxRuntime automatic (tsx runs tests on these sources with the root tsconfig, which sets no jsx mode)
 import { Box, Text } from "ink";
 import { fit } from "../text/width.js";
 import { timelineRows } from "./timelineRows.js";

@@ -1,3 +1,4 @@
+// @jsxRuntime automatic (tsx runs tests on these sources with the root tsconfig, which sets no jsx mode)
 import { Box, Text } from "ink";
 import { COMMANDS } from "../model/commands.js";
 import { cellWidth, fit, truncate } from "../text/width.js";

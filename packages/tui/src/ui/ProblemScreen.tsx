@@ -1,3 +1,4 @@
+// @jsxRuntime automatic (tsx runs tests on these sources with the root tsconfig, which sets no jsx mode)
 import { Box, Text, useInput } from "ink";
 
 /** A full screen for one failure: what happened, what it means, what the user can do. */
