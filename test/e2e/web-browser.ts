@@ -67,7 +67,8 @@ export async function register(page: Page, baseUrl: string, username: string, pa
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByLabel("Password again").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { name: `Welcome, ${username}` }).waitFor({ timeout: 60_000 });
+  // The header shows who is logged in at every width (at phone width the welcome pane is hidden).
+  await page.locator(".topbar .me", { hasText: `@${username}` }).waitFor({ timeout: 60_000 });
 }
 
 export async function login(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
@@ -75,7 +76,8 @@ export async function login(page: Page, baseUrl: string, username: string, passw
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Log in", exact: true }).last().click();
-  await page.getByRole("heading", { name: `Welcome, ${username}` }).waitFor({ timeout: 60_000 });
+  // The header shows who is logged in at every width (at phone width the welcome pane is hidden).
+  await page.locator(".topbar .me", { hasText: `@${username}` }).waitFor({ timeout: 60_000 });
 }
 
 /** Opens the 1:1 with `peer` from the conversation list (waiting for it to appear). */
