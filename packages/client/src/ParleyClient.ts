@@ -366,6 +366,16 @@ export class ParleyClient {
     await this.pins.assertUnchanged([username]);
   }
 
+  /**
+   * Asks the server for a contact's current account key and compares it with the pinned one (a UI
+   * calls this when a conversation opens): a change fires "key-changed" and blocks sending to them.
+   */
+  async refreshContactKey(username: string): Promise<{ changed: boolean }> {
+    const info = await this.session.request("user.lookup", { username });
+    const pin = await this.pins.observe(username, fromBase64(info.identityKey));
+    return { changed: pin.changedKey !== null };
+  }
+
   private commit(conversationId: string, build: Parameters<typeof commitWithRetry>[3]) {
     return commitWithRetry(this.session, this.groups, conversationId, build, () => this.stats.staleCommits++);
   }
