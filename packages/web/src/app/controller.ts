@@ -207,15 +207,15 @@ export class Controller {
     this.patch({ timeline: mergeTimeline(history.map(messageItem), this.notices.get(conversationId) ?? []) });
   }
 
-  /** Looks up each member's pinned key, so a changed key shows as a warning before anyone sends. */
+  /** Asks the server for each member's key and compares it with the pin, so a change shows before anyone sends. */
   private async checkKeys(conversationId: string): Promise<void> {
     const row = this.state.get().conversations.find((c) => c.conversationId === conversationId);
     const me = this.state.get().username;
     const changed: string[] = [];
     for (const u of row?.members ?? []) {
       if (u === me) continue;
-      const sn = await this.need().safetyNumber(u).catch(() => undefined);
-      if (sn?.changed) changed.push(u);
+      const r = await this.need().refreshContactKey(u).catch(() => undefined);
+      if (r?.changed) changed.push(u);
     }
     if (changed.length) this.patch({ keyChanged: [...new Set([...this.state.get().keyChanged, ...changed])] });
   }
