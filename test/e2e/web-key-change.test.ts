@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { cleanup, eventually, registerClient, texts, startServerProcess, type ServerProcess, type TestClient } from "./harness.js";
-import { axeViolations, openBrowser, openChat, register, screenshot, sendMessage, type WebBrowser } from "./web-browser.js";
+import { axeViolations, openBrowser, register, screenshot, sendMessage, type WebBrowser } from "./web-browser.js";
 
 let server: ServerProcess;
 let bob: TestClient | undefined;
