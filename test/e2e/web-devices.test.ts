@@ -1,7 +1,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, eventually, registerClient, texts, startServerProcess, type ServerProcess, type TestClient } from "./harness.js";
-import { axeViolations, login, openBrowser, openChat, register, screenshot, sendMessage, shownMessages, type WebBrowser } from "./web-browser.js";
+import { axeViolations, dumpIndexedDb, login, openBrowser, openChat, register, screenshot, sendMessage, shownMessages, type WebBrowser } from "./web-browser.js";
 
 let server: ServerProcess;
 let bob: TestClient;
@@ -68,7 +68,13 @@ test("a second browser of the same account restores the account key, joins, rece
 
   // Log out and back in on the second browser: the same device, the history still there.
   await p.getByRole("button", { name: "Back" }).click();
+  assert.ok((await dumpIndexedDb(p)).text.includes("records/unlock="), "while logged in, the wrapped key is there");
   await p.getByRole("button", { name: "Log out" }).click();
+  await p.getByRole("heading", { name: "Log in to Parley" }).waitFor();
+  // Logging out drops both halves of the reload unlock: a reload now asks for the password.
+  await eventually(async () => (await p.evaluate(() => sessionStorage.getItem("parley.unlock"))) === null, "the tab secret to go");
+  await eventually(async () => !(await dumpIndexedDb(p)).text.includes("records/unlock="), "the wrapped key to go");
+  await p.reload();
   await p.getByRole("heading", { name: "Log in to Parley" }).waitFor();
   await login(p, server.url, "alice", PW);
   await openChat(p, "bob");

@@ -92,8 +92,15 @@ export class Controller {
     const client = this.client;
     this.detach();
     if (client) await client.logout();
-    sessionStorage.removeItem("parley.unlock");
+    await this.forgetTabUnlock();
     this.state.set({ ...initialState, phase: "login", status: "Logged out." });
+  }
+
+  /** Drops both halves of the reload unlock (the wrapped key in IndexedDB, the tab's secret). */
+  private async forgetTabUnlock(): Promise<void> {
+    const store = await this.openStore();
+    await store.lock().catch(() => undefined);
+    await store.close();
   }
 
   private async attach(client: ParleyClient): Promise<void> {
@@ -136,8 +143,7 @@ export class Controller {
     on("security", (s) => s.conversationId && this.addNotice(s.conversationId, `Security warning: ${s.message}`));
     on("session-ended", () => {
       this.detach();
-      void client.close();
-      sessionStorage.removeItem("parley.unlock");
+      void client.close().then(() => this.forgetTabUnlock());
       this.state.set({ ...initialState, phase: "login", error: "Your session ended (logged out elsewhere, or this device was revoked). Log in again." });
     });
     on("error", (e) => console.warn("parley:", e.code ?? "", e.message));
