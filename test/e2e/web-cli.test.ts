@@ -49,8 +49,30 @@ test("a browser user and a parley send / parley read CLI user chat with each oth
   assert.ok(reply, `parley read printed ${JSON.stringify(lines)}`);
   assert.equal(reply.sender.username, "carol");
 
-  // And once more from the terminal, into the open conversation.
+  // The tab goes to the background; with permission, a new message raises a desktop notification
+  // that names the sender but not the text.
+  await browser.context.grantPermissions(["notifications"], { origin: server.url });
+  await page.evaluate(HIDE_TAB_AND_SPY_ON_NOTIFICATIONS);
   await parley(["send", "carol", "second terminal line"]);
   await page.locator(".message.in .text", { hasText: "second terminal line" }).waitFor();
+  const notes = await page.evaluate(() => (window as unknown as { __notes: Array<{ title: string; body: string }> }).__notes);
+  assert.deepEqual(notes, [{ title: "Parley: dave", body: "New message from dave" }]);
   assert.deepEqual(browser.problems, []);
 });
+
+// A string, so tsx leaves it alone: records every Notification the app creates, and makes the
+// page report itself hidden (headless tabs are always visible).
+const HIDE_TAB_AND_SPY_ON_NOTIFICATIONS = `(() => {
+  window.__notes = [];
+  const Real = window.Notification;
+  class Spy extends Real {
+    constructor(title, options) {
+      window.__notes.push({ title, body: options && options.body });
+      super(title, options);
+    }
+  }
+  window.Notification = Spy;
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+  document.dispatchEvent(new Event("visibilitychange"));
+})()`;
