@@ -1,0 +1,99 @@
+/**
+ * Drives real `parley chat` processes in tmux: each runs in its own session of a private tmux
+ * server, at a fixed size, and the test reads the screen with capture-pane and types with
+ * send-keys — what a person at a terminal sees and does, nothing in between.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLI } from "./harness.js";
+
+export class Tmux {
+  /** A private tmux server (socket name), so tests never touch a user's own tmux. */
+  readonly socket = `parley-e2e-${process.pid}`;
+
+  private tmux(args: string[]): string {
+    return execFileSync("tmux", ["-u", "-L", this.socket, ...args], { encoding: "utf8" });
+  }
+
+  /**
+   * Starts `parley chat` in a new session. When it exits, the pane prints the exit code and the
+   * terminal's mode (stty), so a test can check the terminal was given back in a sane state.
+   */
+  startChat(name: string, opts: { server: string; profile: string; columns?: number; rows?: number; args?: string[] }): void {
+    const chat = [process.execPath, CLI, "chat", "--server", opts.server, "--profile", opts.profile, ...(opts.args ?? [])].map(shellQuote).join(" ");
+    const script = `${chat}; echo "EXITED:$?"; stty -a | tr '\\n' ' '; echo; exec sleep 600`;
+    this.tmux(["new-session", "-d", "-s", name, "-x", String(opts.columns ?? 80), "-y", String(opts.rows ?? 24), "-e", "TZ=UTC", "-e", "LANG=C.UTF-8", "sh", "-c", script]);
+  }
+
+  /** The screen as text (what capture-pane shows), optionally with colours as escape codes. */
+  capture(name: string, opts: { ansi?: boolean } = {}): string {
+    return this.tmux(["capture-pane", "-p", ...(opts.ansi ? ["-e"] : []), "-t", name]);
+  }
+
+  /** Types text literally (no key names), then optionally presses keys like Enter. */
+  type(name: string, text: string, ...keys: string[]): void {
+    if (text) this.tmux(["send-keys", "-t", name, "-l", text]);
+    if (keys.length) this.tmux(["send-keys", "-t", name, ...keys]);
+  }
+
+  keys(name: string, ...keys: string[]): void {
+    this.tmux(["send-keys", "-t", name, ...keys]);
+  }
+
+  resize(name: string, columns: number, rows: number): void {
+    this.tmux(["resize-window", "-t", name, "-x", String(columns), "-y", String(rows)]);
+  }
+
+  /** Waits until the screen matches, and returns it; fails with the last screen otherwise. */
+  async waitFor(name: string, pattern: RegExp | string, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let screen = "";
+    for (;;) {
+      screen = this.capture(name);
+      if (typeof pattern === "string" ? screen.includes(pattern) : pattern.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} in ${name}; the screen was:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Waits until the pattern is gone from the screen. */
+  async waitGone(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.capture(name);
+      if (!pattern.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} to go from ${name}; the screen was:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Keeps a copy of the screen for docs/chat.md when PARLEY_CHAT_SCREENS names a directory
+   * (plain text and with colours); otherwise does nothing.
+   */
+  snapshot(name: string, label: string): void {
+    const dir = process.env.PARLEY_CHAT_SCREENS;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${label}.txt`), this.capture(name));
+    writeFileSync(join(dir, `${label}.ansi`), this.capture(name, { ansi: true }));
+  }
+
+  killServer(): void {
+    try {
+      this.tmux(["kill-server"]);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Every line of a captured screen fits the width (wide characters counted as two cells). */
+export function widestLine(screen: string, cellWidth: (s: string) => number): number {
+  return Math.max(...screen.split("\n").map((l) => cellWidth(l)));
+}
