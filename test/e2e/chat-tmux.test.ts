@@ -6,6 +6,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
 import { cellWidth } from "@parley/tui";
 import { CLI, startServerProcess, tempDir, cleanup, type ServerProcess } from "./harness.js";
 import { Tmux, widestLine } from "./chat-tmux-driver.js";
@@ -144,6 +147,29 @@ test("a server restart: both show the outage, reconnect, and a message written m
   await tmux.waitFor("alice", /bob: got it after the restart/);
 });
 
+test("a contact's key changes (the server plays tricks): a full-screen warning, sending blocked until re-verified", async () => {
+  // Play the malicious server: replace bob's account key in its database.
+  const db = new Database(join(server.dataDir, "parley.db"));
+  db.pragma("busy_timeout = 5000");
+  db.prepare("UPDATE users SET identity_key = ? WHERE username = 'bob'").run(randomBytes(32).toString("base64"));
+  db.close();
+  tmux.type("alice", "/dm bob", "Enter");
+  const warning = await tmux.waitFor("alice", "bob's account key has changed");
+  assert.match(warning, /Nothing is sent to conversations with bob/);
+  tmux.snapshot("alice", "07-key-change");
+  tmux.keys("alice", "Escape");
+  await tmux.waitFor("alice", /⚠ key changed: bob/);
+  tmux.type("alice", "are you really bob?", "Enter");
+  await tmux.waitFor("alice", /not sent: bob's key changed/);
+  tmux.type("alice", "/verify bob", "Enter");
+  await tmux.waitFor("alice", "⚠ bob's key CHANGED");
+  tmux.keys("alice", "v");
+  await tmux.waitFor("alice", "✓ bob is verified");
+  tmux.keys("alice", "Escape");
+  tmux.type("alice", "checked in person, all good", "Enter");
+  await tmux.waitFor("bob", /alice: checked in person, all good/);
+});
+
 test("Ctrl-C and /quit end parley chat and give the terminal back (main screen, cooked mode, echo)", async () => {
   tmux.keys("alice", "C-c");
   tmux.type("bob", "/quit", "Enter");
@@ -165,7 +191,7 @@ test("failure screens: a wrong password, and a server that cannot be reached", a
   tmux.type("wrong", "not alice's password", "Enter");
   const wrong = await tmux.waitFor("wrong", "Wrong username or password");
   assert.match(wrong, /answers the same way when no such user exists/);
-  tmux.snapshot("wrong", "07-wrong-password");
+  tmux.snapshot("wrong", "08-wrong-password");
   tmux.keys("wrong", "C-c");
   await tmux.waitFor("wrong", "EXITED:0");
 
@@ -174,7 +200,7 @@ test("failure screens: a wrong password, and a server that cannot be reached", a
   const down = await tmux.waitFor("down", /Server unreachable/);
   assert.match(down, /Cannot reach ws:\/\/127\.0\.0\.1:9\/ws/);
   await tmux.waitFor("down", /ECONNREFUSED|refused/i);
-  tmux.snapshot("down", "08-unreachable");
+  tmux.snapshot("down", "09-unreachable");
   tmux.keys("down", "C-c");
   await tmux.waitFor("down", "EXITED:0");
   cleanup(fresh);

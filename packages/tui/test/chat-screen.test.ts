@@ -167,6 +167,14 @@ test("/verify shows the safety number and QR code; v marks the contact verified"
   await until(() => assert.match(frame(), /@bob {2}🔒 end-to-end encrypted · ✓ verified/));
 });
 
+test("contacts verified in an earlier session show as verified", async () => {
+  const svc = world();
+  svc.verified.add("bob");
+  const { frame, press } = await mount(svc);
+  await press(KEYS.ctrlN);
+  await until(() => assert.match(frame(), /@bob {2}🔒 end-to-end encrypted · ✓ verified/));
+});
+
 test("a key change takes over the screen, blocks sending to that contact, and v leads to verification", async () => {
   const svc = world();
   const { frame, press } = await mount(svc);

@@ -176,8 +176,25 @@ export class ChatModel {
     // Conversations we left stay listed (their history is still here) until the app restarts.
     for (const old of this.state.conversations) if (!views.some((v) => v.id === old.id)) views.push({ ...old, closed: true });
     this.set({ conversations: sortConversations(views), timelines });
+    this.loadTrust(views.map((v) => v.peer).filter((p): p is string => !!p));
     if (!this.state.activeId && this.state.conversations[0]) await this.select(this.state.conversations[0].id);
   }
+
+  /** Learns, once per contact, whether we verified them before and whether their key changed. */
+  private loadTrust(peers: string[]): void {
+    for (const peer of peers) {
+      if (this.trustLoaded.has(peer)) continue;
+      this.trustLoaded.add(peer);
+      void this.svc.safetyNumber(peer).then(
+        (sn) => {
+          if (sn.verified && !this.state.verified.includes(peer)) this.set({ verified: [...this.state.verified, peer] });
+          if (sn.changed && !this.state.keyChanged.includes(peer)) this.set({ keyChanged: [...this.state.keyChanged, peer] });
+        },
+        () => this.trustLoaded.delete(peer),
+      );
+    }
+  }
+  private readonly trustLoaded = new Set<string>();
 
   private patchConversation(id: string, patch: Partial<ConversationView>): void {
     this.set({ conversations: sortConversations(this.state.conversations.map((c) => (c.id === id ? { ...c, ...patch } : c))) });
