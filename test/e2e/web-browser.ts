@@ -63,7 +63,7 @@ export async function openBrowser(opts: { width?: number; height?: number; color
 export async function register(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
   await page.goto(baseUrl);
   await page.getByRole("button", { name: "Register", exact: true }).click();
-  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Username", { exact: true }).fill(username);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByLabel("Password again").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
@@ -73,7 +73,7 @@ export async function register(page: Page, baseUrl: string, username: string, pa
 
 export async function login(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
   await page.goto(baseUrl);
-  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Username", { exact: true }).fill(username);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Log in", exact: true }).last().click();
   // The header shows who is logged in at every width (at phone width the welcome pane is hidden).

@@ -7,6 +7,8 @@ import { cleanup, eventually, registerClient, texts, startServerProcess, type Se
 import { axeViolations, openBrowser, register, screenshot, sendMessage, type WebBrowser } from "./web-browser.js";
 
 let server: ServerProcess;
+const CAROL_PW = "carol's password, typed into a browser later";
+let carol: TestClient | undefined;
 let bob: TestClient | undefined;
 let browser: WebBrowser | undefined;
 before(async () => {
@@ -14,12 +16,14 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
-  await bob?.client.close();
-  if (bob) cleanup(bob.profileDir);
+  for (const c of [bob, carol]) {
+    await c?.client.close();
+    if (c) cleanup(c.profileDir);
+  }
   await server.stop();
 });
 
-test("when the server swaps a contact's key, the browser shows a blocking warning until the user accepts it", async () => {
+test("when the server swaps a contact's key, the browser shows a blocking warning until the user accepts it; another account needs the local data removed first", async () => {
   browser = await openBrowser();
   const page = browser.page;
   await register(page, server.url, "alice", "alice's browser password");
@@ -51,5 +55,21 @@ test("when the server swaps a contact's key, the browser shows a blocking warnin
   await warning.waitFor({ state: "detached" });
   assert.equal(await page.getByLabel("Message to bob").isDisabled(), false);
   assert.deepEqual(texts(bob).filter((t) => t !== "before the swap"), [], "nothing was sent while blocked");
+
+  // One browser profile holds one account: after logout, another user's login is refused until
+  // the local data is removed (the store is sealed under alice's key, so it cannot be reused).
+  // (Not bob: the swapped key no longer matches his backup, so his own logins now fail, rightly.)
+  carol = await registerClient(server.url, "carol", CAROL_PW);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("heading", { name: "Log in to Parley" }).waitFor();
+  await page.getByLabel("Username", { exact: true }).fill("carol");
+  await page.getByLabel("Password", { exact: true }).fill(CAROL_PW);
+  await page.getByRole("button", { name: "Log in", exact: true }).last().click();
+  await page.getByRole("alert").filter({ hasText: "this browser holds another account's data" }).waitFor();
+  await page.getByRole("button", { name: "Remove local data from this browser" }).click();
+  await page.getByText("Local data removed from this browser.").waitFor();
+  await page.getByRole("button", { name: "Log in", exact: true }).last().click();
+  await page.locator(".topbar .me", { hasText: "@carol" }).waitFor();
+  assert.equal((await carol.client.devices()).length, 2, "the browser became carol's second device");
   assert.deepEqual(browser.problems, []);
 });
