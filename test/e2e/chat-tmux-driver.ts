@@ -45,27 +45,31 @@ export class Tmux {
     this.tmux(["resize-window", "-t", name, "-x", String(columns), "-y", String(rows)]);
   }
 
-  /** Waits until the screen matches, and returns it; fails with the last screen otherwise. */
-  async waitFor(name: string, pattern: RegExp | string, timeoutMs = 30_000): Promise<string> {
+  /** Waits until `ok(screen)` holds, and returns that screen; fails with the last screen otherwise. */
+  async waitUntil(name: string, ok: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
-    let screen = "";
     for (;;) {
-      screen = this.capture(name);
-      if (typeof pattern === "string" ? screen.includes(pattern) : pattern.test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} in ${name}; the screen was:\n${screen}`);
+      const screen = this.capture(name);
+      if (ok(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} in ${name}; the screen was:\n${screen}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
-  /** Waits until the pattern is gone from the screen. */
-  async waitGone(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const screen = this.capture(name);
-      if (!pattern.test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} to go from ${name}; the screen was:\n${screen}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  /** Waits for a freshly started chat's first screen, and a moment more for its key handling to attach. */
+  async waitForStart(name: string, pattern: RegExp | string): Promise<string> {
+    const screen = await this.waitFor(name, pattern);
+    await new Promise((r) => setTimeout(r, 200));
+    return screen;
+  }
+
+  waitFor(name: string, pattern: RegExp | string, timeoutMs = 30_000): Promise<string> {
+    return this.waitUntil(name, (s) => (typeof pattern === "string" ? s.includes(pattern) : pattern.test(s)), String(pattern), timeoutMs);
+  }
+
+  /** Waits until the pattern is gone from a drawn screen (one showing the status bar). */
+  waitGone(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    return this.waitUntil(name, (s) => /● online|○ offline/.test(s) && !pattern.test(s), `${String(pattern)} to go`, timeoutMs);
   }
 
   /**

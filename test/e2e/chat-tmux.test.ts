@@ -43,7 +43,7 @@ after(async () => {
 test("first run: alice and bob register inside parley chat", async () => {
   for (const [name, password] of [["alice", "alice password 1"], ["bob", "bob password 22"]] as const) {
     tmux.startChat(name, { server: server.url, profile: profiles[name] });
-    await tmux.waitFor(name, "Repeat password");
+    await tmux.waitForStart(name, "Repeat password");
     if (name === "alice") tmux.snapshot(name, "01-register");
     tmux.type(name, name, "Enter");
     tmux.type(name, password, "Enter");
@@ -184,7 +184,7 @@ test("Ctrl-C and /quit end parley chat and give the terminal back (main screen, 
 test("failure screens: a wrong password, and a server that cannot be reached", async () => {
   const fresh = tempDir("chat-alice2");
   tmux.startChat("wrong", { server: server.url, profile: fresh });
-  await tmux.waitFor("wrong", "Repeat password");
+  await tmux.waitForStart("wrong", "Repeat password");
   tmux.keys("wrong", "C-r");
   await tmux.waitFor("wrong", /› Username/);
   tmux.type("wrong", "alice", "Enter");

@@ -31,6 +31,9 @@ export async function runChat(host: ChatHost, opts: RunChatOptions = {}): Promis
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
   if (!stdin.isTTY || !stdout.isTTY) throw new Error("parley chat needs a terminal; for scripts use 'parley send' and 'parley read --follow'");
+  // Raw mode at once, not when the first component mounts: keys typed meanwhile would otherwise
+  // meet the line discipline (echoed over the screen, Ctrl-R/Ctrl-W eaten, Enter turned into LF).
+  stdin.setRawMode(true);
   stdout.write(ALT_SCREEN_ON);
   let restored = false;
   const restore = () => {
@@ -56,6 +59,7 @@ export async function runChat(host: ChatHost, opts: RunChatOptions = {}): Promis
   app.unmount();
   app.cleanup();
   restore();
+  stdin.setRawMode(false);
   process.off("SIGTERM", onSignal);
   process.off("SIGHUP", onSignal);
   await client?.close().catch(() => undefined);
