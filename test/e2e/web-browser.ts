@@ -31,12 +31,23 @@ export interface WebBrowser {
   close(): Promise<void>;
 }
 
-export async function openBrowser(opts: { width?: number; height?: number; colorScheme?: "light" | "dark" } = {}): Promise<WebBrowser> {
+export interface BrowserOptions {
+  width?: number;
+  height?: number;
+  colorScheme?: "light" | "dark";
+  /** More chromium flags (e.g. --host-resolver-rules to reach loopback under another name). */
+  extraArgs?: string[];
+  /** Accept a self-signed certificate (what a user does after checking its fingerprint). */
+  ignoreHTTPSErrors?: boolean;
+}
+
+export async function openBrowser(opts: BrowserOptions = {}): Promise<WebBrowser> {
   const profileDir = tempDir("chromium");
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...(opts.extraArgs ?? [])],
+    ignoreHTTPSErrors: opts.ignoreHTTPSErrors ?? false,
     viewport: { width: opts.width ?? 1100, height: opts.height ?? 720 },
     colorScheme: opts.colorScheme ?? "light",
     timeout: 60_000,

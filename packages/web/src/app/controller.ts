@@ -49,6 +49,7 @@ export class Controller {
 
   /** On page load: reopen the session if this tab already unlocked the store, else ask to log in. */
   async boot(): Promise<void> {
+    if (!window.isSecureContext || !globalThis.crypto?.subtle) return this.patch({ phase: "insecure" });
     const store = await this.openStore();
     if (!(await store.resume())) {
       await store.close();

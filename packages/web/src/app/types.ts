@@ -28,7 +28,8 @@ export type TimelineItem =
     }
   | { type: "notice"; key: string; at: number; text: string };
 
-export type Phase = "starting" | "login" | "ready";
+/** "insecure": not a secure context (plain HTTP off localhost), where WebCrypto is missing. */
+export type Phase = "starting" | "insecure" | "login" | "ready";
 
 export interface AppState {
   phase: Phase;

@@ -4,6 +4,7 @@ import { useObservable } from "../app/observable.js";
 import { ConversationView } from "./ConversationView.js";
 import { Devices } from "./Devices.js";
 import { Header } from "./Header.js";
+import { Insecure } from "./Insecure.js";
 import { Login } from "./Login.js";
 import { Sidebar } from "./Sidebar.js";
 
@@ -16,6 +17,7 @@ export function App({ controller }: { controller: Controller }) {
   if (s.phase === "starting") {
     return <main class="centered" aria-busy="true"><p>Opening Parley…</p></main>;
   }
+  if (s.phase === "insecure") return <Insecure />;
   if (s.phase === "login") return <Login controller={controller} state={s} />;
   const showingConversation = panel === "devices" || s.selected !== null;
   return (
