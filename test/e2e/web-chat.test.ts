@@ -54,11 +54,13 @@ test("two browsers register, chat 1:1 with typing and read state; reload keeps i
 
   // Bob sees the conversation with an unread badge, then opens it.
   await b.getByRole("button", { name: /^Chat with\s+alice\s*,\s*1\s+unread$/ }).waitFor();
+  assert.equal(await b.title(), "(1) Parley", "the tab title counts unread messages");
   assert.deepEqual(await axeViolations(b), [], "conversation list view");
   await screenshot(b, "conversation-list");
   await openChat(b, "alice");
   await b.locator(".message.in .text", { hasText: HELLO }).waitFor();
   assert.deepEqual(await shownMessages(b), [`alice: ${HELLO}`]);
+  await b.waitForFunction(() => document.title === "Parley");
 
   // Bob opened it while visible: Alice's message turns "Read" (a receipt inside MLS).
   await a.locator(`.message.out[data-message-id] .state[data-state="read"]`).waitFor();

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { Controller } from "../app/controller.js";
 import { useObservable } from "../app/observable.js";
 import { ConversationView } from "./ConversationView.js";
@@ -14,8 +14,17 @@ export type Panel = "conversation" | "devices";
 export function App({ controller }: { controller: Controller }) {
   const s = useObservable(controller.state);
   const [panel, setPanel] = useState<Panel>("conversation");
+  const unread = s.conversations.reduce((n, c) => n + c.unread, 0);
+  useEffect(() => {
+    // The tab title counts unread messages, so a background tab shows there is something new.
+    document.title = unread ? `(${unread}) Parley` : "Parley";
+  }, [unread]);
   if (s.phase === "starting") {
-    return <main class="centered" aria-busy="true"><p>Opening Parley…</p></main>;
+    return (
+      <main class="centered" aria-busy="true">
+        <p>Opening Parley and connecting to the server…</p>
+      </main>
+    );
   }
   if (s.phase === "insecure") return <Insecure />;
   if (s.phase === "login") return <Login controller={controller} state={s} />;

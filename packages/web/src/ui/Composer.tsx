@@ -2,7 +2,8 @@ import { useRef, useState } from "preact/hooks";
 import type { Controller } from "../app/controller.js";
 
 /** Enter sends; Shift+Enter starts a new line. Typing is announced to the others (inside MLS). */
-export function Composer({ controller, disabled, conversationTitle }: { controller: Controller; disabled: boolean; conversationTitle: string }) {
+export function Composer({ controller, blockedReason, conversationTitle }: { controller: Controller; blockedReason: string | null; conversationTitle: string }) {
+  const disabled = blockedReason !== null;
   const [text, setText] = useState("");
   const [sending, setSending] = useState(false);
   const idle = useRef<ReturnType<typeof setTimeout>>();
@@ -26,7 +27,7 @@ export function Composer({ controller, disabled, conversationTitle }: { controll
       <textarea
         id="composer"
         rows={2}
-        placeholder={disabled ? "Sending is blocked here" : "Write a message — Enter sends, Shift+Enter for a new line"}
+        placeholder={blockedReason ?? "Write a message — Enter sends, Shift+Enter for a new line"}
         disabled={disabled}
         value={text}
         onInput={(e) => {

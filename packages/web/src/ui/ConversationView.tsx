@@ -68,7 +68,11 @@ export function ConversationView({ controller, state }: { controller: Controller
       <p class="typing" aria-live="polite">
         {state.typing.length ? `${state.typing.join(", ")} ${state.typing.length > 1 ? "are" : "is"} typing…` : ""}
       </p>
-      <Composer controller={controller} disabled={blocked.length > 0 || !row.joined} conversationTitle={row.title} />
+      <Composer
+        controller={controller}
+        blockedReason={blocked.length ? `Sending is blocked until you check ${blocked.join(", ")}'s new key` : !row.joined ? "Joining this conversation…" : null}
+        conversationTitle={row.title}
+      />
     </section>
   );
 }
