@@ -549,8 +549,9 @@ export class ParleyClient {
     await this.send(conversationId, { v: 1, kind: "typing", active });
   }
 
-  history(conversationId: string, limit = 100): Promise<StoredMessage[]> {
-    return this.opts.store.listMessages(conversationId, { limit });
+  /** The newest `limit` stored messages, oldest first; with `beforeSeq`, the ones before it (paging back). */
+  history(conversationId: string, limit = 100, beforeSeq?: number): Promise<StoredMessage[]> {
+    return this.opts.store.listMessages(conversationId, { limit, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
   }
 
   /** Incoming messages not yet shown to the user, oldest first per conversation. */
