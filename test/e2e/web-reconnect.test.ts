@@ -1,7 +1,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, eventually, registerClient, texts, startServerProcess, tempDir, type ServerProcess, type TestClient } from "./harness.js";
-import { openBrowser, openChat, register, sendMessage, type WebBrowser } from "./web-browser.js";
+import { openBrowser, openChat, register, sendMessage, shownMessages, type WebBrowser } from "./web-browser.js";
 
 let server: ServerProcess | undefined;
 let bob: TestClient | undefined;
@@ -41,4 +41,25 @@ test("the browser shows the connection state, reconnects after a server restart 
   await sendMessage(page, "back online");
   await eventually(() => texts(bob!).includes("back online"), "bob to receive after the restart");
   assert.deepEqual(browser.problems, []);
+});
+
+test("a long history opens at its newest page; older pages load on demand", async () => {
+  const conversationId = await bob!.client.ensureDirect("alice");
+  for (let i = 1; i <= 60; i++) await bob!.client.sendText(conversationId, `numbered ${i}`);
+  const page = browser!.page;
+  await page.locator(".message.in .text", { hasText: "numbered 60" }).waitFor();
+  await page.reload();
+  await openChat(page, "bob");
+  await page.locator(".message.in .text", { hasText: "numbered 60" }).waitFor();
+  // 63 messages are stored (3 from the first test, 60 now); the newest 50 are shown.
+  assert.equal(await page.locator(".timeline .message").count(), 50);
+  assert.equal(await page.locator(".message .text", { hasText: /^numbered 11$/ }).count(), 1);
+  assert.equal(await page.locator(".message .text", { hasText: /^numbered 10$/ }).count(), 0);
+  await page.getByRole("button", { name: "Show older messages" }).click();
+  await page.locator(".message .text", { hasText: "before the restart" }).waitFor();
+  assert.equal(await page.locator(".timeline .message").count(), 63);
+  await page.getByRole("button", { name: "Show older messages" }).waitFor({ state: "detached" });
+  const shown = await shownMessages(page);
+  assert.deepEqual(shown.slice(0, 3), ["bob: before the restart", "bob: after the restart", "You: back online"]);
+  assert.deepEqual(shown.slice(3), Array.from({ length: 60 }, (_, i) => `bob: numbered ${i + 1}`));
 });

@@ -8,6 +8,8 @@ import { initialState, type AppState, type ConversationRow, type TimelineItem } 
 const TYPING_SHOWN_MS = 6_000;
 const TYPING_RESEND_MS = 3_000;
 const RECEIPT_DELAY_MS = 300;
+/** Messages loaded when a conversation opens, and per "Show older messages". */
+export const HISTORY_PAGE = 50;
 
 function describe(e: unknown): string {
   if (isParleyError(e, ClientErrorCode.KeyChanged)) return "A contact's key changed: compare safety numbers before sending.";
@@ -201,7 +203,7 @@ export class Controller {
   }
 
   async select(conversationId: string | null): Promise<void> {
-    this.patch({ selected: conversationId, timeline: [], typing: [] });
+    this.patch({ selected: conversationId, timeline: [], hasOlder: false, typing: [] });
     if (!conversationId) return;
     await this.loadTimeline(conversationId);
     await this.markVisibleRead();
@@ -209,9 +211,23 @@ export class Controller {
   }
 
   private async loadTimeline(conversationId: string): Promise<void> {
-    const history = await this.need().history(conversationId, 200);
+    const history = await this.need().history(conversationId, HISTORY_PAGE);
     if (this.state.get().selected !== conversationId) return;
-    this.patch({ timeline: mergeTimeline(history.map(messageItem), this.notices.get(conversationId) ?? []) });
+    this.patch({
+      timeline: mergeTimeline(history.map(messageItem), this.notices.get(conversationId) ?? []),
+      hasOlder: history.length === HISTORY_PAGE,
+    });
+  }
+
+  /** Prepends the page of stored messages before the oldest one shown. */
+  async loadOlder(): Promise<void> {
+    const { selected, timeline } = this.state.get();
+    const first = timeline.find((t) => t.type === "message");
+    if (!selected || !first || first.type !== "message") return;
+    const older = await this.need().history(selected, HISTORY_PAGE, first.seq);
+    if (this.state.get().selected !== selected) return;
+    const messages = [...older.map(messageItem), ...this.state.get().timeline.filter((t) => t.type === "message")];
+    this.patch({ timeline: mergeTimeline(messages, this.notices.get(selected) ?? []), hasOlder: older.length === HISTORY_PAGE });
   }
 
   /** Asks the server for each member's key and compares it with the pin, so a change shows before anyone sends. */

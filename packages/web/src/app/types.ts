@@ -39,6 +39,8 @@ export interface AppState {
   conversations: ConversationRow[];
   selected: string | null;
   timeline: TimelineItem[];
+  /** More stored messages exist before the first one shown. */
+  hasOlder: boolean;
   /** Users typing in the selected conversation. */
   typing: string[];
   /** Contacts whose account key changed and is not yet accepted: sending to them is blocked. */
@@ -57,6 +59,7 @@ export const initialState: AppState = {
   conversations: [],
   selected: null,
   timeline: [],
+  hasOlder: false,
   typing: [],
   keyChanged: [],
   error: null,

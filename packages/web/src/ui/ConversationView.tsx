@@ -15,10 +15,12 @@ export function ConversationView({ controller, state }: { controller: Controller
   const [safetyFor, setSafetyFor] = useState<string | null>(null);
   const logRef = useRef<HTMLDivElement>(null);
   useEffect(() => setSide("none"), [state.selected]);
+  const newest = state.timeline[state.timeline.length - 1]?.key;
   useEffect(() => {
+    // Follow new messages; loading older ones (prepended) leaves the view where it is.
     const el = logRef.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [state.timeline.length, state.selected]);
+  }, [newest, state.selected]);
   if (!row) return <p class="hint">Loading conversation…</p>;
   const others = row.members.filter((u) => u !== state.username);
   const blocked = others.filter((u) => state.keyChanged.includes(u));
@@ -53,6 +55,11 @@ export function ConversationView({ controller, state }: { controller: Controller
       {side === "safety" && safetyFor && <SafetyNumber controller={controller} username={safetyFor} onClose={() => setSide("none")} />}
       {side === "members" && <Members controller={controller} state={state} row={row} onSafety={showSafety} />}
       <div class="timeline" ref={logRef} role="log" aria-label={`Messages in ${row.title}`} aria-live="polite" tabIndex={0}>
+        {state.hasOlder && (
+          <button type="button" class="older" onClick={() => void controller.loadOlder()}>
+            Show older messages
+          </button>
+        )}
         <ol class="timeline-list">
         {state.timeline.map((item) =>
           item.type === "notice" ? (
