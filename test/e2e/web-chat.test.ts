@@ -55,6 +55,8 @@ test("two browsers register, chat 1:1 with typing and read state; reload keeps i
   // Bob sees the conversation with an unread badge, then opens it.
   await b.getByRole("button", { name: /^Chat with\s+alice\s*,\s*1\s+unread$/ }).waitFor();
   assert.equal(await b.title(), "(1) Parley", "the tab title counts unread messages");
+  // Bob's browser got it but has not shown it: Alice sees "Delivered" (a receipt inside MLS).
+  await a.locator(`.message.out .state[data-state="delivered"]`).waitFor();
   assert.deepEqual(await axeViolations(b), [], "conversation list view");
   await screenshot(b, "conversation-list");
   await openChat(b, "alice");
