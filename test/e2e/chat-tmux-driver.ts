@@ -22,7 +22,7 @@ export class Tmux {
    */
   startChat(name: string, opts: { server: string; profile: string; columns?: number; rows?: number; args?: string[] }): void {
     const chat = [process.execPath, CLI, "chat", "--server", opts.server, "--profile", opts.profile, ...(opts.args ?? [])].map(shellQuote).join(" ");
-    const script = `${chat}; echo "EXITED:$?"; stty -a | tr '\\n' ' '; echo; exec sleep 600`;
+    const script = `${chat}; echo "EXITED:$?"; stty -a | tr '\\n' ' '; echo; echo "STTY-END"; exec sleep 600`;
     this.tmux(["new-session", "-d", "-s", name, "-x", String(opts.columns ?? 80), "-y", String(opts.rows ?? 24), "-e", "TZ=UTC", "-e", "LANG=C.UTF-8", "sh", "-c", script]);
   }
 
@@ -39,6 +39,9 @@ export class Tmux {
 
   keys(name: string, ...keys: string[]): void {
     this.tmux(["send-keys", "-t", name, ...keys]);
+    // A lone ESC followed at once by more input reads as Alt+that key (as in every terminal
+    // program): give it a moment to arrive on its own, as it would from a person.
+    if (keys.at(-1) === "Escape") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
   }
 
   resize(name: string, columns: number, rows: number): void {

@@ -174,7 +174,7 @@ test("Ctrl-C and /quit end parley chat and give the terminal back (main screen, 
   tmux.keys("alice", "C-c");
   tmux.type("bob", "/quit", "Enter");
   for (const name of ["alice", "bob"]) {
-    const screen = await tmux.waitFor(name, "EXITED:0");
+    const screen = await tmux.waitFor(name, /EXITED:0[\s\S]*STTY-END/);
     assert.match(screen, /(^|\s)icanon(\s|$)/m, "canonical mode restored");
     assert.match(screen, /(^|\s)echo(\s|$)/m, "echo restored");
     assert.doesNotMatch(screen, /Conversations/, "the alternate screen is gone");

@@ -110,7 +110,11 @@ export class ChatModel {
         else this.notify(`security warning: ${s.message}`, "danger");
       }),
       ev.on("connection", ({ state, detail }) => {
-        this.set({ connection: { state, ...(detail ? { detail } : {}), since: this.now() } });
+        // Once the link is lost, each retry's "connecting" is still the same outage: keep saying so
+        // (and why) instead of flickering between "offline" and "connecting".
+        const prev = this.state.connection;
+        if (state === "connecting" && prev.state === "offline") return;
+        this.set({ connection: { state, ...(detail ? { detail } : {}), since: state === prev.state ? prev.since : this.now() } });
         if (state === "online") void this.refreshConversations();
       }),
       ev.on("error", (e) => this.notify(e.message, "danger")),

@@ -151,7 +151,7 @@ function headerFor(c: { title: string; kind: string; peer: string | null; member
   if (broken.length) return { text: ` ${c.title}  ⚠ key changed: ${broken.join(", ")} — /verify ${broken[0]}`, color: "red" };
   if (c.kind === "direct") {
     const ok = c.peer && verified.includes(c.peer);
-    return { text: ` ${c.title}  🔒 end-to-end encrypted${ok ? " · ✓ verified" : " · not verified (/verify)"}`, color: ok ? "green" : "white" };
+    return { text: ` ${c.title}  🔒 end-to-end encrypted${ok ? " · ✓ verified" : " · not verified yet"}`, color: ok ? "green" : "white" };
   }
   return { text: ` ${c.title}  🔒 ${c.members.length} members: ${truncate(c.members.join(", "), 40)}`, color: "white" };
 }
