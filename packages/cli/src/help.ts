@@ -13,13 +13,14 @@ Passwords are asked for without echo; scripts may set PARLEY_PASSWORD instead.`;
 export const COMMANDS: Record<string, { usage: string; summary: string; details?: string }> = {
   serve: {
     usage: "parley serve [--host H] [--port P] [--data DIR] [--tls self-signed | --tls-cert F --tls-key F] [--log-level L]",
-    summary: "run a Parley server (HTTP + WebSocket on one port, SQLite in DIR)",
+    summary: "run a Parley server (HTTP + WebSocket and the web app at / on one port, SQLite in DIR)",
     details: `  --host H          address to listen on (default 127.0.0.1; PARLEY_HOST)
   --port P          port (default 8448; 0 picks a free one; PARLEY_PORT)
   --data DIR        data directory; the SQLite database lives there (default ~/.parley-server; PARLEY_DATA)
   --tls self-signed make a certificate once, keep it in DIR, print its fingerprint for clients to pin
   --tls-cert F, --tls-key F   serve TLS with this PEM certificate and key
-  --log-level L     debug, info, warn, error or silent (default info; PARLEY_LOG_LEVEL)`,
+  --log-level L     debug, info, warn, error or silent (default info; PARLEY_LOG_LEVEL)
+  The web app (built by 'npm run build') is served at /; browsers need https:// except on localhost.`,
   },
   register: { usage: "parley register USER [--device-name NAME]", summary: "create an account and make this profile its first device" },
   login: { usage: "parley login USER [--device-name NAME]", summary: "log in; a new profile becomes a new device (restores the account key from the backup)" },
