@@ -212,8 +212,13 @@ export class Inbox {
     const id = frame.conversationId;
     const existing = await store.getGroup(id);
     if (existing) {
-      await this.d.request.ackWelcome(frame.seq).catch(() => undefined);
-      return;
+      // Still a member: a duplicate or stale Welcome. Removed earlier and now added back: the
+      // Welcome starts a new membership, and its state replaces the dead one below.
+      const stillMember = await groups.with(id, async (g) => !g || g.isActive);
+      if (stillMember) {
+        await this.d.request.ackWelcome(frame.seq).catch(() => undefined);
+        return;
+      }
     }
     let joined: { group: MlsGroup; usedRef: string };
     try {
