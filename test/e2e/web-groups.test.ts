@@ -18,7 +18,7 @@ after(async () => {
   await server.stop();
 });
 
-test("groups in the browser: create with members, chat, remove a member, add another, see who left, leave", async () => {
+test("groups in the browser: create with members, chat, remove a member, add another, add the removed one back, see who left, leave", async () => {
   browser = await openBrowser();
   const page = browser.page;
   await register(page, server.url, "alice", "alice's browser password");
@@ -54,6 +54,15 @@ test("groups in the browser: create with members, chat, remove a member, add ano
   await eventually(() => texts(dave).includes("welcome dave"), "dave to receive once added");
   assert.ok(!texts(carol).includes("carol cannot read this"), "carol never got the message sent after her removal");
   assert.ok(!texts(dave).includes("carol cannot read this"), "dave gets nothing from before he joined");
+  // Carol, removed earlier, can be added back: her client takes the new Welcome over the dead group.
+  await page.getByLabel("Add a member (username)").fill("carol");
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("button", { name: "Remove carol from friends" }).waitFor();
+  await sendMessage(page, "welcome back carol");
+  await eventually(() => texts(carol).includes("welcome back carol"), "carol to receive after being added back");
+  assert.ok(!texts(carol).includes("carol cannot read this"), "still nothing from while she was out");
+  await carol.client.sendText(conversationId, "glad to be back");
+  await page.locator(".message.in", { hasText: "glad to be back" }).waitFor();
 
   // Bob leaves on his own; the browser shows the notice.
   await bob.client.leave(conversationId);
