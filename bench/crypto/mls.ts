@@ -1,0 +1,141 @@
+/**
+ * Client crypto benchmark (scenario 4): MLS application messages encrypted and decrypted per
+ * second, and commit create/process time with Welcome, GroupInfo and state sizes for groups of
+ * 2 to 1000, under ts-mls's default provider (WebCrypto) and Parley's node:crypto provider.
+ *
+ *   node --conditions=parley-src --import tsx bench/crypto/mls.ts [--provider node|default|both]
+ *        [--sizes 2,10,100,1000] [--messages 5000] [--commits 3]
+ *
+ * The credential validator accepts everyone: the real one (a device-certificate check) costs one
+ * Ed25519 verify per new leaf and is measured with the rest of the client elsewhere.
+ */
+import { parseArgs } from "node:util";
+import {
+  MlsGroup,
+  generateKeyPackage,
+  generateSignatureKeyPair,
+  setMlsCryptoProvider,
+  type GeneratedKeyPackage,
+  type MlsSigner,
+} from "@parley/crypto";
+import { nodeCryptoProvider } from "@parley/crypto/node";
+import { load1 } from "../lib/env.js";
+import { writeResult } from "../lib/results.js";
+import { median } from "../lib/stats.js";
+
+const { values } = parseArgs({
+  options: {
+    provider: { type: "string", default: "both" },
+    sizes: { type: "string", default: "2,10,100,1000" },
+    messages: { type: "string", default: "5000" },
+    commits: { type: "string", default: "3" },
+    out: { type: "string", default: "crypto-mls" },
+  },
+});
+const providers = values.provider === "both" ? ["default", "node"] : [values.provider!];
+const sizes = values.sizes!.split(",").map(Number);
+const MESSAGES = Number(values.messages);
+const COMMITS = Number(values.commits);
+/** A typical short chat message once wrapped in Parley's envelope. */
+const PLAINTEXT_BYTES = 120;
+
+const acceptAll = async () => true;
+const utf8 = new TextEncoder();
+
+async function signer(name: string): Promise<MlsSigner> {
+  const { publicKey, privateKey } = await generateSignatureKeyPair();
+  return { credentialIdentity: utf8.encode(name), signaturePublicKey: publicKey, signaturePrivateKey: privateKey };
+}
+
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/** A group of `size` devices where only the creator and the first added device hold state. */
+async function makeGroup(size: number) {
+  const alice = await signer("alice/1");
+  const bob = await signer("bob/1");
+  const group = await MlsGroup.create(utf8.encode(`bench-${size}-${Math.random()}`), alice, acceptAll);
+  const bobKp = await generateKeyPackage(bob);
+  const kps: Uint8Array[] = [bobKp.keyPackage];
+  for (let i = 2; i < size; i++) kps.push((await generateKeyPackage(await signer(`m${i}/1`))).keyPackage);
+  const t0 = process.hrtime.bigint();
+  const add = await group.commitAdd(kps);
+  const addMs = ms(t0);
+  await group.merge(add);
+  const t1 = process.hrtime.bigint();
+  const stored = new Map<string, GeneratedKeyPackage>([[bobKp.ref, bobKp]]);
+  const { group: joined } = await MlsGroup.joinFromWelcome(add.welcome!, async (ref) => stored.get(ref), bob, acceptAll);
+  const joinMs = ms(t1);
+  return { group, joined, add, addMs, joinMs };
+}
+
+async function messages() {
+  const { group: a, joined: b } = await makeGroup(2);
+  const plaintext = new Uint8Array(PLAINTEXT_BYTES).fill(7);
+  const cts: Uint8Array[] = [];
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < MESSAGES; i++) cts.push(await a.encrypt(plaintext));
+  const encMs = ms(t0);
+  const t1 = process.hrtime.bigint();
+  for (const ct of cts) {
+    const p = await b.process(ct);
+    if (p.kind !== "application" || p.plaintext.length !== PLAINTEXT_BYTES) throw new Error("bench: decrypt returned the wrong thing");
+  }
+  const decMs = ms(t1);
+  return {
+    messages: MESSAGES,
+    plaintextBytes: PLAINTEXT_BYTES,
+    ciphertextBytes: cts[0]!.length,
+    encryptPerSec: Math.round(MESSAGES / (encMs / 1000)),
+    decryptPerSec: Math.round(MESSAGES / (decMs / 1000)),
+    /** One message encrypted by its sender and decrypted by one recipient, on one core. */
+    encryptDecryptPerSec: Math.round(MESSAGES / ((encMs + decMs) / 1000)),
+    load1: load1(),
+  };
+}
+
+async function commits(size: number) {
+  const { group: a, joined: b, add, addMs, joinMs } = await makeGroup(size);
+  const create: number[] = [];
+  const proc: number[] = [];
+  let commitBytes = 0;
+  for (let i = 0; i < COMMITS; i++) {
+    const t0 = process.hrtime.bigint();
+    const pending = await a.commitUpdate();
+    create.push(ms(t0));
+    commitBytes = pending.commit.length;
+    await a.merge(pending);
+    const t1 = process.hrtime.bigint();
+    const p = await b.process(pending.commit);
+    proc.push(ms(t1));
+    if (p.kind !== "commit" || b.epoch !== a.epoch) throw new Error("bench: commit not processed");
+  }
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return {
+    members: size,
+    addAllCommitMs: r(addMs),
+    joinFromWelcomeMs: r(joinMs),
+    updateCommitCreateMs: r(median(create)),
+    updateCommitProcessMs: r(median(proc)),
+    samples: COMMITS,
+    welcomeBytes: add.welcome?.length ?? 0,
+    groupInfoBytes: add.groupInfo.length,
+    updateCommitBytes: commitBytes,
+    stateBytes: a.serialize().length,
+    load1: load1(),
+  };
+}
+
+const out: Record<string, unknown> = {};
+for (const p of providers) {
+  setMlsCryptoProvider(p === "node" ? nodeCryptoProvider : undefined);
+  const m = await messages();
+  console.log(`[${p}] messages`, JSON.stringify(m));
+  const c = [];
+  for (const size of sizes) {
+    const r = await commits(size);
+    console.log(`[${p}] commit`, JSON.stringify(r));
+    c.push(r);
+  }
+  out[p] = { messages: m, commits: c };
+}
+console.log("wrote", writeResult(values.out!, out));

@@ -1,0 +1,57 @@
+/**
+ * Holds authenticated, idle Parley connections for the connections scenario: each opens a
+ * WebSocket from one of several loopback source addresses (one address has only ~28k ephemeral
+ * ports), resumes a session and then sits idle. Its own process, so that several share the load.
+ *   <- { cmd: "open", wsUrl, tokens, count, sourceAddresses }  -> { opened, failed } when done
+ *   <- { cmd: "stop" }
+ */
+import WebSocket from "ws";
+
+const PARALLEL = 256;
+const sockets: WebSocket[] = [];
+
+function open(wsUrl: string, token: string, localAddress: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, localAddress });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve(false);
+    }, 60_000);
+    ws.once("error", () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    ws.once("open", () => ws.send(JSON.stringify({ id: 1, type: "session.resume", body: { token } })));
+    ws.on("message", (data) => {
+      const text = data.toString();
+      if (!text.startsWith('{"id":1,')) return;
+      clearTimeout(timer);
+      const ok = text.startsWith('{"id":1,"type":"ok"');
+      if (ok) sockets.push(ws);
+      else ws.terminate();
+      resolve(ok);
+    });
+  });
+}
+
+process.on("message", async (m: { cmd: string; wsUrl: string; tokens: string[]; count: number; sourceAddresses: string[] }) => {
+  if (m.cmd === "stop") {
+    for (const ws of sockets) ws.terminate();
+    process.exit(0);
+  }
+  if (m.cmd !== "open") return;
+  let opened = 0;
+  let failed = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < m.count) {
+      const i = next++;
+      const ok = await open(m.wsUrl, m.tokens[i % m.tokens.length]!, m.sourceAddresses[i % m.sourceAddresses.length]!);
+      if (ok) opened++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  process.send!({ opened, failed });
+});
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,97 @@
+/**
+ * Puts bench accounts, sessions, devices and conversations straight into a Store, so a fan-out run
+ * does not spend minutes on OPAQUE logins and MLS commits it is not measuring (logins are scenario
+ * 3, commits scenario 4). Every client still authenticates over the WebSocket with
+ * `session.resume`, and the conversations are ordinary ones (creator, then one add commit).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Store } from "@parley/server";
+
+export interface SeedSpec {
+  /** `count` conversations of `members` devices each; every device is its own user. */
+  groups: { members: number; count: number }[];
+  /** Users with a device but no conversation (the idle-connections scenario). */
+  loners?: number;
+}
+
+export interface SeededClient {
+  token: string;
+  username: string;
+  deviceId: string;
+  /** The conversation it is in, or null for a loner. */
+  conversationId: string | null;
+}
+
+export interface Seeded {
+  conversations: { conversationId: string; members: number }[];
+  clients: SeededClient[];
+}
+
+const id = () => randomBytes(16).toString("base64url");
+const B64_32 = Buffer.alloc(32, 1).toString("base64");
+const DAY = 86_400_000;
+/** The store's own limit on one commit's add list is the protocol's maxDevicesPerCommit. */
+const ADD_PER_COMMIT = 1000;
+
+async function seedClient(store: Store, n: number, now: number): Promise<SeededClient> {
+  const username = `b${n}`;
+  const token = randomBytes(32).toString("base64url");
+  const tokenHash = new Uint8Array(createHash("sha256").update(token, "utf8").digest());
+  const deviceId = id();
+  const user = await store.createUser({ username, opaqueRecord: "bench", identityKey: B64_32, backup: "", createdAt: now });
+  if (user.kind !== "ok") throw new Error(`seed: user ${username}: ${user.kind}`);
+  await store.createSession({ tokenHash, username, deviceId: null, createdAt: now, expiresAt: now + DAY });
+  const device = await store.registerDevice(
+    { deviceId, username, name: "bench", credential: B64_32, signatureKey: B64_32, createdAt: now },
+    tokenHash,
+    50,
+  );
+  if (device.kind !== "ok") throw new Error(`seed: device: ${device.kind}`);
+  return { token, username, deviceId, conversationId: null };
+}
+
+export async function seed(store: Store, spec: SeedSpec, now = Date.now()): Promise<Seeded> {
+  const out: Seeded = { conversations: [], clients: [] };
+  let n = 0;
+  for (const group of spec.groups) {
+    for (let c = 0; c < group.count; c++) {
+      const members: SeededClient[] = [];
+      for (let m = 0; m < group.members; m++) members.push(await seedClient(store, n++, now));
+      const conversationId = id();
+      const creator = members[0]!;
+      const created = await store.createConversation({
+        conversationId,
+        kind: "group",
+        name: "",
+        creator: { username: creator.username, deviceId: creator.deviceId },
+        peer: null,
+        groupInfo: null,
+        createdAt: now,
+      });
+      if (created.kind !== "ok") throw new Error(`seed: conversation: ${created.kind}`);
+      const others = members.slice(1).map((m) => m.deviceId);
+      for (let epoch = 0, i = 0; i < others.length; epoch++, i += ADD_PER_COMMIT) {
+        const commit = await store.appendCommit({
+          conversationId,
+          sender: { username: creator.username, deviceId: creator.deviceId },
+          epoch,
+          messageId: id(),
+          commit: B64_32,
+          groupInfo: B64_32,
+          welcome: B64_32,
+          add: others.slice(i, i + ADD_PER_COMMIT),
+          remove: [],
+          external: false,
+          maxMembers: 100_000,
+          now,
+        });
+        if (commit.kind !== "ok") throw new Error(`seed: commit: ${commit.kind}`);
+      }
+      for (const m of members) m.conversationId = conversationId;
+      out.conversations.push({ conversationId, members: members.length });
+      out.clients.push(...members);
+    }
+  }
+  for (let i = 0; i < (spec.loners ?? 0); i++) out.clients.push(await seedClient(store, n++, now));
+  return out;
+}

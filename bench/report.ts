@@ -1,0 +1,127 @@
+/**
+ * Turns bench/results/*.json into the tables of bench/README.md (between the results markers)
+ * and the fan-out chart bench/results/fanout.svg. Only formats what was measured: a scenario
+ * that has not been run shows as not run.
+ *
+ *   node --import tsx bench/report.ts
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { BENCH_DIR } from "./lib/proc.js";
+import { RESULTS_DIR } from "./lib/results.js";
+
+interface Envelope<T> {
+  environment: { date: string; commit: string; dirty: boolean; node: string; cpus: { count: number; model: string }; memoryGiB: number; loadavg: number[]; platform: string };
+  result: T;
+}
+const load = <T>(name: string): Envelope<T> | null => {
+  const f = path.join(RESULTS_DIR, `${name}.json`);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as Envelope<T>) : null;
+};
+const env = (e: Envelope<unknown>["environment"]) =>
+  `${e.date.slice(0, 16).replace("T", " ")} UTC, commit ${e.commit}${e.dirty ? " (+ uncommitted changes)" : ""}, ${e.cpus.count}× ${e.cpus.model}, ${e.memoryGiB} GiB, Node ${e.node}, load average ${e.loadavg.join(" / ")}`;
+const n = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? "—" : x.toLocaleString("en-US"));
+
+type Summary = { deliveriesPerSec: number; messagesPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number; serverCpuUsPerDelivery: number; serverRssMiB: number };
+type FanoutEntry = { description: string; workload: { mode: string; rate: number }; parley: { summary: Summary; runs: { load1: number }[] }; ejabberd?: { summary: Summary; runs: { load1: number }[]; mam: boolean }; ratio?: { deliveriesPerSec: number; serverCpuPerDelivery: number; p99: number } };
+
+const parts: string[] = [];
+
+const fanout = load<Record<string, FanoutEntry | number>>("fanout-compare") ?? load<Record<string, FanoutEntry | number>>("fanout");
+if (fanout) {
+  const rows = Object.entries(fanout.result).filter((e): e is [string, FanoutEntry] => typeof e[1] === "object");
+  const compare = rows.some(([, r]) => r.ejabberd);
+  parts.push(`### Fan-out (scenario 1${compare ? " and 5" : ""})\n\n${env(fanout.environment)}. Medians of ${rows[0]?.[1].parley.runs.length ?? 0} runs each${compare ? ", Parley and ejabberd alternating" : ""}; loads during runs: ${rows.flatMap(([, r]) => [...r.parley.runs, ...(r.ejabberd?.runs ?? [])].map((x) => x.load1)).join(", ")}.\n`);
+  const head = compare
+    ? "| scenario | Parley deliveries/s | ejabberd deliveries/s | ratio | Parley p50 / p99 / p99.9 ms | ejabberd p50 / p99 / p99.9 ms | server CPU µs per delivery (Parley / ejabberd) |\n| --- | ---: | ---: | ---: | --- | --- | --- |"
+    : "| scenario | deliveries/s | messages/s | p50 / p99 / p99.9 ms | server CPU µs per delivery | server RSS MiB |\n| --- | ---: | ---: | --- | ---: | ---: |";
+  parts.push(head);
+  for (const [name, r] of rows) {
+    const p = r.parley.summary;
+    const what = `${name}: ${r.description}${r.workload.mode === "open" ? ` at ${r.workload.rate} messages/s` : ""}`;
+    if (compare && r.ejabberd) {
+      const e = r.ejabberd.summary;
+      parts.push(`| ${what} | ${n(p.deliveriesPerSec)} | ${n(e.deliveriesPerSec)} | ${r.ratio?.deliveriesPerSec ?? "—"}× | ${p.p50Ms} / ${p.p99Ms} / ${p.p999Ms} | ${e.p50Ms} / ${e.p99Ms} / ${e.p999Ms} | ${p.serverCpuUsPerDelivery} / ${e.serverCpuUsPerDelivery} |`);
+    } else {
+      parts.push(`| ${what} | ${n(p.deliveriesPerSec)} | ${n(p.messagesPerSec)} | ${p.p50Ms} / ${p.p99Ms} / ${p.p999Ms} | ${p.serverCpuUsPerDelivery} | ${p.serverRssMiB} |`);
+    }
+  }
+  parts.push("\n![fan-out chart](results/fanout.svg)\n");
+  if (existsSync(path.join(RESULTS_DIR, "fanout-flame.svg"))) parts.push("Server CPU profile of a room-of-100 run: [results/fanout-flame.svg](results/fanout-flame.svg).\n");
+  // Grouped bar chart.
+  const W = 760;
+  const H = 300;
+  const max = Math.max(...rows.flatMap(([, r]) => [r.parley.summary.deliveriesPerSec, r.ejabberd?.summary.deliveriesPerSec ?? 0]));
+  const slot = (W - 80) / rows.length;
+  const bars = rows
+    .map(([name, r], i) => {
+      const x = 70 + i * slot;
+      const h = (v: number) => (v / max) * (H - 80);
+      const pv = r.parley.summary.deliveriesPerSec;
+      const ev = r.ejabberd?.summary.deliveriesPerSec;
+      return (
+        `<rect x="${x + 8}" y="${H - 40 - h(pv)}" width="${slot / 2 - 12}" height="${h(pv)}" fill="#3b7dd8"><title>Parley ${pv}</title></rect>` +
+        `<text x="${x + 8}" y="${H - 44 - h(pv)}" font-size="10">${n(pv)}</text>` +
+        (ev === undefined
+          ? ""
+          : `<rect x="${x + slot / 2}" y="${H - 40 - h(ev)}" width="${slot / 2 - 12}" height="${h(ev)}" fill="#d8843b"><title>ejabberd ${ev}</title></rect><text x="${x + slot / 2}" y="${H - 44 - h(ev)}" font-size="10">${n(ev)}</text>`) +
+        `<text x="${x + slot / 2}" y="${H - 22}" font-size="12" text-anchor="middle">${name}</text>`
+      );
+    })
+    .join("\n");
+  writeFileSync(
+    path.join(RESULTS_DIR, "fanout.svg"),
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>
+<text x="10" y="18" font-size="13">Fan-out deliveries per second (median), ${fanout.environment.date.slice(0, 10)}, commit ${fanout.environment.commit}, load ${fanout.environment.loadavg[0]}</text>
+<rect x="500" y="28" width="10" height="10" fill="#3b7dd8"/><text x="514" y="37" font-size="11">Parley (SQLite, durable)</text>
+${compare ? '<rect x="640" y="28" width="10" height="10" fill="#d8843b"/><text x="654" y="37" font-size="11">ejabberd MUC</text>' : ""}
+<line x1="60" y1="${H - 40}" x2="${W - 10}" y2="${H - 40}" stroke="#333"/>
+${bars}
+</svg>
+`,
+  );
+}
+
+type Crypto = Record<string, { messages: { encryptPerSec: number; decryptPerSec: number; encryptDecryptPerSec: number; ciphertextBytes: number; load1: number }; commits: { members: number; addAllCommitMs: number; joinFromWelcomeMs: number; updateCommitCreateMs: number; updateCommitProcessMs: number; welcomeBytes: number; groupInfoBytes: number; updateCommitBytes: number; stateBytes: number; load1: number }[] }>;
+const crypto = load<Crypto>("crypto-mls");
+if (crypto) {
+  parts.push(`### Client crypto (scenario 4)\n\n${env(crypto.environment)}. One core, one process; "enc+dec" is one message encrypted by its sender and decrypted by one recipient.\n`);
+  parts.push("| provider | encrypts/s | decrypts/s | enc+dec pairs/s | ciphertext bytes (120-byte plaintext) |\n| --- | ---: | ---: | ---: | ---: |");
+  for (const [p, r] of Object.entries(crypto.result)) parts.push(`| ${p} | ${n(r.messages.encryptPerSec)} | ${n(r.messages.decryptPerSec)} | ${n(r.messages.encryptDecryptPerSec)} | ${r.messages.ciphertextBytes} |`);
+  parts.push("\n| provider | members | update commit create ms | process ms | add-everyone commit ms | join ms | Welcome bytes | GroupInfo bytes | commit bytes | state bytes |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const [p, r] of Object.entries(crypto.result)) {
+    for (const c of r.commits) parts.push(`| ${p} | ${c.members} | ${c.updateCommitCreateMs} | ${c.updateCommitProcessMs} | ${c.addAllCommitMs} | ${c.joinFromWelcomeMs} | ${n(c.welcomeBytes)} | ${n(c.groupInfoBytes)} | ${n(c.updateCommitBytes)} | ${n(c.stateBytes)} |`);
+  }
+  parts.push("");
+}
+
+type Conns = { serverFdLimit: number; baselineRssMiB: number; levels: { target: number; attempted: number; held: number; failed: number; error: string | null; secondsToOpen: number; serverRssMiB: number; kibPerConnection: number; heapBytesPerConnection: number; load1: number }[] };
+const conns = load<Conns>("connections");
+if (conns) {
+  parts.push(`### Idle authenticated connections (scenario 2)\n\n${env(conns.environment)}. Server file-descriptor limit inside the run: ${n(conns.result.serverFdLimit)}; baseline RSS ${conns.result.baselineRssMiB} MiB.\n`);
+  parts.push("| target | held | failed | seconds to open | server RSS MiB | KiB RSS per connection | heap bytes per connection | load |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const l of conns.result.levels) parts.push(`| ${n(l.target)} | ${n(l.held)} | ${n(l.failed)} | ${l.secondsToOpen} | ${l.serverRssMiB} | ${l.kibPerConnection} | ${n(l.heapBytesPerConnection)} | ${l.load1} |`);
+  parts.push("");
+}
+
+type Logins = Record<string, { ok: number; failed: number; perSecond: number; serverCpuMsPerOp: number; perServerCoreSecond: number; load1: number } | string | number>;
+const logins = load<Logins>("logins");
+if (logins) {
+  parts.push(`### Registrations and logins (scenario 3)\n\n${env(logins.environment)}.\n`);
+  parts.push("| operation | completed | failed | per second (this run) | server CPU ms each | per second per server core |\n| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const op of ["register", "login"]) {
+    const r = logins.result[op];
+    if (typeof r === "object") parts.push(`| ${op} | ${n(r.ok)} | ${n(r.failed)} | ${n(r.perSecond)} | ${r.serverCpuMsPerOp} | ${n(r.perServerCoreSecond)} |`);
+  }
+  parts.push("");
+}
+
+const readme = path.join(BENCH_DIR, "README.md");
+const text = readFileSync(readme, "utf8");
+const start = "<!-- results:start -->";
+const end = "<!-- results:end -->";
+const i = text.indexOf(start);
+const j = text.indexOf(end);
+if (i < 0 || j < 0) throw new Error("bench/README.md lacks the results markers");
+writeFileSync(readme, text.slice(0, i + start.length) + "\n" + parts.join("\n") + "\n" + text.slice(j));
+console.log("updated", readme);
