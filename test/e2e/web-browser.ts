@@ -147,17 +147,19 @@ const DUMP_SCRIPT = `(async () => {
   return { text, records };
 })()`;
 
-/** Every file of the browser profile's IndexedDB directory, concatenated (what is on disk). */
-export function indexedDbFilesOnDisk(profileDir: string): Buffer {
+/** Every file under `dir` of the browser profile (all of it by default), concatenated: what a copy holds. */
+export function profileFilesOnDisk(profileDir: string, dir = ""): Buffer {
   const out: Buffer[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(readFileSync(p));
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (!st) continue; // the running browser removed it meanwhile
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) out.push(readFileSync(p));
     }
   };
-  walk(join(profileDir, "Default", "IndexedDB"));
+  walk(join(profileDir, dir));
   return Buffer.concat(out);
 }
 

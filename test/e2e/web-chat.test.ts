@@ -1,10 +1,10 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { startServerProcess, type ServerProcess } from "./harness.js";
+import { eventually, startServerProcess, type ServerProcess } from "./harness.js";
 import {
   axeViolations,
   dumpIndexedDb,
-  indexedDbFilesOnDisk,
+  profileFilesOnDisk,
   openBrowser,
   openChat,
   register,
@@ -102,9 +102,14 @@ test("two browsers register, chat 1:1 with typing and read state; reload keeps i
     for (const secret of [HELLO, REPLY, "plum tree", "umbrella", ALICE_PW, BOB_PW]) assert.ok(!dump.text.includes(secret), `IndexedDB holds "${secret}"`);
     const values = dump.text.split("\n").map((l) => l.slice(l.indexOf("=") + 1)).join("\n");
     for (const name of ["alice", "bob"]) assert.ok(!values.includes(name), `an IndexedDB value holds the username ${name}`);
-    const disk = indexedDbFilesOnDisk(who.profileDir).toString("latin1");
-    assert.ok(disk.length > 0, "the profile has IndexedDB files on disk");
-    for (const secret of ["plum tree", "umbrella", ALICE_PW, BOB_PW]) assert.ok(!disk.includes(secret), `the on-disk profile holds "${secret}"`);
+    const idbFiles = profileFilesOnDisk(who.profileDir, "Default/IndexedDB");
+    assert.ok(idbFiles.length > 10_000, "the profile has IndexedDB files on disk");
+    // The whole profile directory, as a copy would take it (cache, session files, everything).
+    const disk = profileFilesOnDisk(who.profileDir).toString("latin1");
+    for (const secret of ["plum tree", "umbrella", ALICE_PW, BOB_PW]) {
+      // Chromium keeps some strings as UTF-16: look for both encodings.
+      for (const form of [secret, Buffer.from(secret, "utf16le").toString("latin1")]) assert.ok(!disk.includes(form), `the on-disk profile holds "${secret}"`);
+    }
   }
 
   // A reload keeps the session and the history, without asking for the password.
@@ -132,6 +137,7 @@ test("two browsers register, chat 1:1 with typing and read state; reload keeps i
     db.close();
   }, "canary plum tree");
   assert.ok((await dumpIndexedDb(a)).text.includes("canary plum tree"));
+  await eventually(() => profileFilesOnDisk(alice.profileDir).toString("latin1").includes("canary plum tree"), "the disk check to find a planted plaintext");
 
   assert.deepEqual([...alice.problems, ...bob.problems], []);
 });
