@@ -136,7 +136,7 @@ export function App(props: AppProps) {
         <ProblemScreen
           title="Server unreachable"
           tone="yellow"
-          lines={[`Cannot reach ${host.server}${phase.detail ? `: ${phase.detail}` : ""}.`, `Retrying by itself (${phase.attempts} attempt${phase.attempts === 1 ? "" : "s"} so far); you will be in as soon as it answers.`, "Your messages and keys are safe in the profile."]}
+          lines={[`Cannot reach ${host.server}.`, ...(phase.detail ? [`(${phase.detail})`] : []), `Retrying by itself (${phase.attempts} attempt${phase.attempts === 1 ? "" : "s"} so far); you will be in as soon as it answers.`, "Your messages and keys are safe in the profile."]}
           actions={[["Ctrl-C", "quit"]]}
           onQuit={quit}
         />

@@ -158,5 +158,5 @@ function headerFor(c: { title: string; kind: string; peer: string | null; member
 
 function offlineText(c: { state: string; detail?: string }): string {
   if (c.state === "connecting") return "connecting to the server…";
-  return `server unreachable — reconnecting; messages wait and are sent when it is back${c.detail ? ` (${c.detail})` : ""}`;
+  return "server unreachable — reconnecting…";
 }

@@ -113,7 +113,8 @@ function KeyChanged(props: { username: string; width: number }) {
         someone is trying to read your messages by posing as {u}.
       </Text>
       <Text> </Text>
-      <Text wrap="wrap">Nothing is sent to conversations with {u} until you compare safety numbers in person or on a call.</Text>
+      <Text wrap="wrap">Sending to {u} is blocked until you compare safety numbers</Text>
+      <Text wrap="wrap">(in person or on a call) and mark {u} verified.</Text>
       <Text> </Text>
       <Text>
         <Text color="cyan">v</Text> show the new safety number  <Text color="cyan">Esc</Text> decide later
