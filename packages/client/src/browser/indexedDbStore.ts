@@ -142,18 +142,18 @@ export class IndexedDbStore implements LocalStore {
   }
 
   private async putRaw(id: string, value: Uint8Array): Promise<void> {
-    const tx = this.need0().transaction(RECORDS, "readwrite");
+    const tx = this.database().transaction(RECORDS, "readwrite");
     tx.objectStore(RECORDS).put(value, id);
     await committed(tx);
   }
 
   private async deleteRaw(id: string): Promise<void> {
-    const tx = this.need0().transaction(RECORDS, "readwrite");
+    const tx = this.database().transaction(RECORDS, "readwrite");
     tx.objectStore(RECORDS).delete(id);
     await committed(tx);
   }
 
-  private need0(): IDBDatabase {
+  private database(): IDBDatabase {
     if (!this.db) throw new ParleyError(ClientErrorCode.NotLoggedIn, "the local store is closed");
     return this.db;
   }
