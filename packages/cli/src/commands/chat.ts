@@ -10,6 +10,12 @@ import { toWebSocketUrl } from "../serverUrl.js";
  * opens or creates sessions with them; the password is typed inside the UI.
  */
 export async function chat(g: GlobalOptions, opts: { typing: boolean; receipts: boolean }): Promise<void> {
+  // ink renders only a final frame when it believes it runs under CI (is-in-ci reads CI when ink is
+  // first imported), which leaves a real terminal blank. On a terminal, chat is interactive.
+  if (process.stdout.isTTY) {
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+  }
   const { runChat } = await import("@parley/tui");
   const dir = profileDir(g);
   const raw = g.server ?? process.env.PARLEY_SERVER;
