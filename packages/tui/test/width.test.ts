@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import stringWidth from "string-width";
 import { cellWidth, fit, sanitize, truncate, wrap } from "../src/index.js";
 import { hasRtl } from "../src/text/width.js";
 
@@ -10,6 +11,16 @@ test("wide characters count two cells, combining marks none", () => {
   assert.equal(cellWidth("👋"), 2);
   assert.equal(cellWidth("e\u0301"), 1);
   assert.equal(cellWidth("שלום"), 4);
+});
+
+test("the fast cell count agrees with string-width on any mix of scripts and emoji (property)", () => {
+  const alphabet = ["a", " ", "~", "你", "ｶ", "👋", "👋🏽", "🇫🇷", "👨‍👩‍👧", "❤️", "1️⃣", "ש", "ب", "\u064E", "e\u0301", "é", "…", "│", "·"];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }), (chars) => {
+      const text = chars.join("");
+      assert.equal(cellWidth(text), stringWidth(text), JSON.stringify(text));
+    }),
+  );
 });
 
 test("truncate and fit never exceed the width and never split a grapheme", () => {

@@ -7,10 +7,38 @@ import stringWidth from "string-width";
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const graphemeWidths = new Map<string, number>();
+
 /** Cells the text takes in a terminal. */
 export function cellWidth(text: string): number {
-  return stringWidth(text);
+  // string-width is thorough but costly (a quarter of a millisecond for a long line), and layout
+  // measures every line of every message: plain ASCII is counted directly, the rest from caches.
+  if (PRINTABLE_ASCII.test(text)) return text.length;
+  if (text.includes("\x1b")) return stringWidth(text); // colour codes (the QR code) take no cells
+  // Without joiners, variation selectors, flags or skin tones, a grapheme's width is the sum of its
+  // code points' (a combining mark after its base adds nothing), so code points are counted one by
+  // one from a cache; otherwise whole graphemes are.
+  const byGrapheme = SEQUENCE.test(text) || COMBINING_START.test(text);
+  const cache = byGrapheme ? graphemeWidths : codePointWidths;
+  let total = 0;
+  for (const part of byGrapheme ? Array.from(segmenter.segment(text), (x) => x.segment) : text) {
+    let w = cache.get(part);
+    if (w === undefined) {
+      w = !byGrapheme && COMBINING.test(part) ? 0 : stringWidth(part);
+      if (cache.size < 10_000) cache.set(part, w);
+    }
+    total += w;
+  }
+  return total;
 }
+
+const codePointWidths = new Map<string, number>();
+const COMBINING_START = /^\p{M}/u;
+const COMBINING = /^\p{M}$/u;
+
+/** Code points that make multi-code-point emoji, whose width is not the sum of their parts. */
+const SEQUENCE = /[\u200D\uFE0E\uFE0F\u20E3]|\uD83C[\uDDE6-\uDDFF\uDFFB-\uDFFF]|\uDB40[\uDC20-\uDC7F]/;
 
 /** Grapheme clusters (what a user sees as one character: a flag, a family emoji, é). */
 export function graphemes(text: string): string[] {
@@ -61,6 +89,12 @@ export function wrap(text: string, width: number): string[] {
         line = "";
         lineW = 0;
       }
+      if (cellWidth(word.trimEnd()) <= w) {
+        line = word;
+        lineW = ww;
+        continue;
+      }
+      // Only a word longer than the whole line is cut, between graphemes.
       for (const g of graphemes(word)) {
         const gw = cellWidth(g);
         if (lineW + gw > w && !(g === " ")) {

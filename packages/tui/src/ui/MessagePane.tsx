@@ -1,4 +1,5 @@
 // @jsxRuntime automatic (tsx runs tests on these sources with the root tsconfig, which sets no jsx mode)
+import { useMemo } from "react";
 import { Box, Text } from "ink";
 import { fit } from "../text/width.js";
 import { timelineRows } from "./timelineRows.js";
@@ -9,7 +10,8 @@ import type { TimelineItem } from "../model/types.js";
  * the caller clamps it with maxScroll().
  */
 export function MessagePane(props: { items: TimelineItem[]; width: number; height: number; scroll: number }) {
-  const rows = timelineRows(props.items, props.width);
+  // Wrapping every message is the costly part of a frame; a key typed in the composer must not redo it.
+  const rows = useMemo(() => timelineRows(props.items, props.width), [props.items, props.width]);
   const scroll = Math.min(props.scroll, Math.max(0, rows.length - props.height));
   const end = rows.length - scroll;
   const start = Math.max(0, end - props.height);
