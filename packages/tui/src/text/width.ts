@@ -38,7 +38,7 @@ const COMBINING_START = /^\p{M}/u;
 const COMBINING = /^\p{M}$/u;
 
 /** Code points that make multi-code-point emoji, whose width is not the sum of their parts. */
-const SEQUENCE = /[\u200D\uFE0E\uFE0F\u20E3]|\uD83C[\uDDE6-\uDDFF\uDFFB-\uDFFF]|\uDB40[\uDC20-\uDC7F]/;
+const SEQUENCE = /\u200D|\uFE0E|\uFE0F|\u20E3|[\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}]/u;
 
 /** Grapheme clusters (what a user sees as one character: a flag, a family emoji, é). */
 export function graphemes(text: string): string[] {
