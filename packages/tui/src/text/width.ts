@@ -38,7 +38,20 @@ const COMBINING_START = /^\p{M}/u;
 const COMBINING = /^\p{M}$/u;
 
 /** Code points that make multi-code-point emoji, whose width is not the sum of their parts. */
-const SEQUENCE = /\u200D|\uFE0E|\uFE0F|\u20E3|[\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}]/u;
+const SEQUENCE = { test: (text: string) => [...text].some(isSequencePart) };
+
+function isSequencePart(ch: string): boolean {
+  const cp = ch.codePointAt(0)!;
+  return (
+    cp === 0x200d || // zero-width joiner
+    cp === 0xfe0e ||
+    cp === 0xfe0f || // variation selectors
+    cp === 0x20e3 || // keycap
+    (cp >= 0x1f1e6 && cp <= 0x1f1ff) || // regional indicators (flags)
+    (cp >= 0x1f3fb && cp <= 0x1f3ff) || // skin tones
+    (cp >= 0xe0020 && cp <= 0xe007f) // tag sequences
+  );
+}
 
 /** Grapheme clusters (what a user sees as one character: a flag, a family emoji, é). */
 export function graphemes(text: string): string[] {
