@@ -140,6 +140,8 @@ test("a server restart: both show the outage, reconnect, and a message written m
   await tmux.waitFor("bob", "● online", 60_000);
   // Bob is in the group; the 1:1 moves to the top of his list with one unread message.
   await tmux.waitFor("bob", /1 @alice\s+1 │/, 60_000);
+  // Bob's device has it but it is not on his screen yet: delivered, not read.
+  await tmux.waitFor("alice", /sent during the outage ✓✓$/m);
   tmux.keys("bob", "M-1");
   await tmux.waitFor("bob", /alice: sent during the outage/);
   await tmux.waitFor("alice", /sent during the outage ✓✓read/);
