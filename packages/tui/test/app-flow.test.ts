@@ -120,3 +120,16 @@ test("a stored session whose server is down shows the unreachable screen while i
   await type("\x03");
   assert.equal(exited(), 1);
 });
+
+test("a session ended by the server (device revoked) stops the client and offers to log in again", async () => {
+  const svc = new ScriptedService();
+  const { h: chatHost } = host({ profile: async () => ({ username: "alice", loggedIn: true }), open: async () => svc as unknown as ParleyClient });
+  const { frame, type } = await mount(chatHost);
+  await until(() => assert.match(frame(), /● online/));
+  svc.events.emit("session-ended", { code: "PARLEY_ERR_DEVICE_REVOKED" });
+  await until(() => assert.match(frame(), /Your session has ended/));
+  assert.match(frame(), /This device was revoked/);
+  await until(() => assert.deepEqual(svc.called("close"), [[]]));
+  await type("\r");
+  await until(() => assert.match(frame(), /› Password/));
+});

@@ -127,6 +127,11 @@ export class ScriptedService implements ChatService {
     return target;
   }
 
+  /** Not part of ChatService: what the app calls when a client is finished. */
+  async close() {
+    this.calls.push(["close"]);
+  }
+
   called(name: string): unknown[][] {
     return this.calls.filter((c) => c[0] === name).map((c) => c.slice(1));
   }

@@ -46,7 +46,10 @@ export function App(props: AppProps) {
     async (c: ParleyClient) => {
       client.current = c;
       const model = new ChatModel(c, { server: host.server, renderQr: props.renderQr, onQuit: quit, ...(props.settings ? { settings: props.settings } : {}) });
-      c.events.on("session-ended", (e) =>
+      c.events.on("session-ended", (e) => {
+        // This client is finished: stop it, so logging in again starts clean.
+        client.current = undefined;
+        void model.stop().then(() => c.close()).catch(() => undefined);
         setPhase({
           kind: "problem",
           title: "Your session has ended",
@@ -55,8 +58,8 @@ export function App(props: AppProps) {
             "Your keys and history stay in the profile.",
           ],
           retry: "auth",
-        }),
-      );
+        });
+      });
       await model.start();
       setPhase({ kind: "chat", model });
     },
