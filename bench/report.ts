@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BENCH_DIR } from "./lib/proc.js";
 import { RESULTS_DIR } from "./lib/results.js";
+import { median } from "./lib/stats.js";
 
 interface Envelope<T> {
   environment: { date: string; commit: string; dirty: boolean; node: string; cpus: { count: number; model: string }; memoryGiB: number; loadavg: number[]; platform: string };
@@ -30,10 +31,31 @@ const parts: string[] = [];
 const fanout = load<Record<string, FanoutEntry | number>>("fanout-compare") ?? load<Record<string, FanoutEntry | number>>("fanout");
 if (fanout) {
   const rows = Object.entries(fanout.result).filter((e): e is [string, FanoutEntry] => typeof e[1] === "object");
+  // Summaries are recomputed from the individual runs, so every table uses the same median.
+  type Run = { deliveriesPerSec: number; messagesPerSec: number; latencyMs: { p50: number; p99: number; p999: number }; serverCpuUsPerDelivery: number; serverRssMiB: number; load1: number };
+  const summarize = (runs: Run[]): Summary => ({
+    deliveriesPerSec: Math.round(median(runs.map((r) => r.deliveriesPerSec))),
+    messagesPerSec: Math.round(median(runs.map((r) => r.messagesPerSec))),
+    p50Ms: median(runs.map((r) => r.latencyMs.p50)),
+    p99Ms: median(runs.map((r) => r.latencyMs.p99)),
+    p999Ms: median(runs.map((r) => r.latencyMs.p999)),
+    serverCpuUsPerDelivery: median(runs.map((r) => r.serverCpuUsPerDelivery)),
+    serverRssMiB: median(runs.map((r) => r.serverRssMiB)),
+  });
+  for (const [, r] of rows) {
+    r.parley.summary = summarize(r.parley.runs as unknown as Run[]);
+    if (r.ejabberd) {
+      r.ejabberd.summary = summarize(r.ejabberd.runs as unknown as Run[]);
+      const p = r.parley.summary;
+      const e = r.ejabberd.summary;
+      const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+      r.ratio = { deliveriesPerSec: ratio(p.deliveriesPerSec, e.deliveriesPerSec), serverCpuPerDelivery: ratio(p.serverCpuUsPerDelivery, e.serverCpuUsPerDelivery), p99: ratio(p.p99Ms, e.p99Ms) };
+    }
+  }
   const compare = rows.some(([, r]) => r.ejabberd);
   parts.push(`### Fan-out (scenario 1${compare ? " and 5" : ""})\n\n${env(fanout.environment)}. Medians of ${rows[0]?.[1].parley.runs.length ?? 0} runs each${compare ? ", Parley and ejabberd alternating" : ""}; loads during runs: ${rows.flatMap(([, r]) => [...r.parley.runs, ...(r.ejabberd?.runs ?? [])].map((x) => x.load1)).join(", ")}.\n`);
   const head = compare
-    ? "| scenario | Parley deliveries/s | ejabberd deliveries/s | ratio | Parley p50 / p99 / p99.9 ms | ejabberd p50 / p99 / p99.9 ms | server CPU µs per delivery (Parley / ejabberd) |\n| --- | ---: | ---: | ---: | --- | --- | --- |"
+    ? "| scenario | Parley deliveries/s | ejabberd deliveries/s | ratio | Parley p50 / p99 / p99.9 ms | ejabberd p50 / p99 / p99.9 ms | server CPU µs per delivery (Parley / ejabberd) | CPU ratio |\n| --- | ---: | ---: | ---: | --- | --- | --- | ---: |"
     : "| scenario | deliveries/s | messages/s | p50 / p99 / p99.9 ms | server CPU µs per delivery | server RSS MiB |\n| --- | ---: | ---: | --- | ---: | ---: |";
   parts.push(head);
   for (const [name, r] of rows) {
@@ -41,7 +63,7 @@ if (fanout) {
     const what = `${name}: ${r.description}${r.workload.mode === "open" ? ` at ${r.workload.rate} messages/s` : ""}`;
     if (compare && r.ejabberd) {
       const e = r.ejabberd.summary;
-      parts.push(`| ${what} | ${n(p.deliveriesPerSec)} | ${n(e.deliveriesPerSec)} | ${r.ratio?.deliveriesPerSec ?? "—"}× | ${p.p50Ms} / ${p.p99Ms} / ${p.p999Ms} | ${e.p50Ms} / ${e.p99Ms} / ${e.p999Ms} | ${p.serverCpuUsPerDelivery} / ${e.serverCpuUsPerDelivery} |`);
+      parts.push(`| ${what} | ${n(p.deliveriesPerSec)} | ${n(e.deliveriesPerSec)} | ${r.ratio?.deliveriesPerSec ?? "—"}× | ${p.p50Ms} / ${p.p99Ms} / ${p.p999Ms} | ${e.p50Ms} / ${e.p99Ms} / ${e.p999Ms} | ${p.serverCpuUsPerDelivery} / ${e.serverCpuUsPerDelivery} | ${r.ratio?.serverCpuPerDelivery ?? "—"}× |`);
     } else {
       parts.push(`| ${what} | ${n(p.deliveriesPerSec)} | ${n(p.messagesPerSec)} | ${p.p50Ms} / ${p.p99Ms} / ${p.p999Ms} | ${p.serverCpuUsPerDelivery} | ${p.serverRssMiB} |`);
     }

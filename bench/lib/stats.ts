@@ -26,7 +26,10 @@ export function summarize(samples: Float64Array | number[]): LatencySummary {
   };
 }
 
+/** The middle value; for an even count, the mean of the two middle ones. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
+  if (s.length === 0) return NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : Math.round(((s[mid - 1]! + s[mid]!) / 2) * 1000) / 1000;
 }
