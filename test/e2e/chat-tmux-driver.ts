@@ -13,7 +13,9 @@ export class Tmux {
   readonly socket = `parley-e2e-${process.pid}`;
 
   private tmux(args: string[]): string {
-    return execFileSync("tmux", ["-u", "-L", this.socket, ...args], { encoding: "utf8" });
+    // tmux measures characters with the C library's wcwidth, which needs a UTF-8 locale: CI
+    // machines often have none set, and then every emoji and ideograph would be mis-measured.
+    return execFileSync("tmux", ["-u", "-L", this.socket, ...args], { encoding: "utf8", env: { ...process.env, LC_ALL: "C.UTF-8" } });
   }
 
   /**
