@@ -140,7 +140,7 @@ export class ScriptedService implements ChatService {
 export const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` passes (the UI updates asynchronously), or throws its last error. */
-export async function until(check: () => void, timeoutMs = 2_000): Promise<void> {
+export async function until(check: () => void, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
