@@ -222,6 +222,19 @@ test("PageUp/PageDown scroll the history; Ctrl-C quits", async () => {
   assert.equal(quits(), 1);
 });
 
+test("PageUp at the top of the loaded history fetches the page before it", async () => {
+  const svc = world();
+  for (let i = 0; i < 260; i++) svc.addMessage("g-team", "bob", `old ${i}`, DAY2 + 50_000 + i);
+  const { frame, press, model } = await mount(svc);
+  await until(() => assert.match(frame(), /14:05 bob: old 259/));
+  // The first load holds the newest 200 stored messages.
+  assert.equal(model.getSnapshot().timelines["g-team"]!.length, 200);
+  for (let i = 0; i < 14; i++) await press(KEYS.pageUp);
+  await until(() => assert.equal(model.getSnapshot().timelines["g-team"]!.length, 262));
+  for (let i = 0; i < 8; i++) await press(KEYS.pageUp);
+  await until(() => assert.match(frame(), /carol: standup in 5/));
+});
+
 test("emoji, CJK and right-to-left text never push a line past the terminal width (80x24 and 50x16)", async () => {
   for (const size of [{ columns: 80, rows: 24 }, { columns: 50, rows: 16 }]) {
     const svc = world();

@@ -57,8 +57,9 @@ export class ScriptedService implements ChatService {
   async conversations() {
     return this.convs.map((c) => ({ ...c }));
   }
-  async history(conversationId: string) {
-    return this.messages.filter((m) => m.conversationId === conversationId);
+  async history(conversationId: string, limit = 100, beforeSeq = Number.MAX_SAFE_INTEGER) {
+    this.calls.push(["history", conversationId, limit, beforeSeq]);
+    return this.messages.filter((m) => m.conversationId === conversationId && m.seq < beforeSeq).slice(-limit);
   }
   async unseen() {
     return [...this.unseenList];

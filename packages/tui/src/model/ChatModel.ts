@@ -204,6 +204,20 @@ export class ChatModel {
     this.set({ conversations: sortConversations(this.state.conversations.map((c) => (c.id === id ? { ...c, ...patch } : c))) });
   }
 
+  /**
+   * Loads the page of stored messages before the oldest one shown (PageUp at the top). Returns how
+   * many were added, 0 when the whole stored history is on screen.
+   */
+  async loadOlder(conversationId: string, page = 200): Promise<number> {
+    const tl = this.state.timelines[conversationId] ?? [];
+    const oldest = tl.find((i) => i.kind === "message" && i.seq < Number.MAX_SAFE_INTEGER);
+    if (!oldest || oldest.kind !== "message") return 0;
+    const older = (await this.svc.history(conversationId, page, oldest.seq)).map(fromStored).filter((o) => !tl.some((i) => i.id === o.id));
+    if (!older.length) return 0;
+    this.set({ timelines: { ...this.state.timelines, [conversationId]: [...older, ...(this.state.timelines[conversationId] ?? [])] } });
+    return older.length;
+  }
+
   active(): ConversationView | undefined {
     return this.state.conversations.find((c) => c.id === this.state.activeId);
   }

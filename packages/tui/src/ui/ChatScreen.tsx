@@ -42,6 +42,8 @@ export function ChatScreen(props: { model: ChatModel; columns: number; rows: num
   useEffect(() => setScroll(0), [s.activeId]);
 
   const pasting = useRef(false);
+  const scrollRef = useRef(scroll);
+  scrollRef.current = scroll;
   const composerRef = useRef(composer);
   composerRef.current = composer;
 
@@ -69,7 +71,12 @@ export function ChatScreen(props: { model: ChatModel; columns: number; rows: num
       if (overlay.kind === "key-changed" && input === "v") return void model.showSafety(overlay.username).catch(() => undefined);
       return;
     }
-    if (key.pageUp) return setScroll((x) => Math.min(maxScroll(items, mainWidth, paneHeight), x + page));
+    if (key.pageUp) {
+      const max = maxScroll(items, mainWidth, paneHeight);
+      // At the top of what is loaded, fetch the previous page of stored history.
+      if (scrollRef.current + page >= max && s.activeId) void model.loadOlder(s.activeId);
+      return setScroll((x) => Math.min(max, x + page));
+    }
     if (key.pageDown) return setScroll((x) => Math.max(0, x - page));
     if (key.tab) {
       const done = complete(composer.text, model.knownUsers());
