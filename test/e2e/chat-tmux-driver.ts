@@ -4,7 +4,7 @@
  * send-keys — what a person at a terminal sees and does, nothing in between.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI } from "./harness.js";
 
@@ -95,6 +95,8 @@ export class Tmux {
     } catch {
       // already gone
     }
+    // tmux leaves its socket file behind; one per test run would pile up in /tmp.
+    rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true });
   }
 }
 
