@@ -95,8 +95,8 @@ if (fanout) {
     path.join(RESULTS_DIR, "fanout.svg"),
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>
 <text x="10" y="18" font-size="13">Fan-out deliveries per second (median), ${fanout.environment.date.slice(0, 10)}, commit ${fanout.environment.commit}, load ${fanout.environment.loadavg[0]}</text>
-<rect x="500" y="28" width="10" height="10" fill="#3b7dd8"/><text x="514" y="37" font-size="11">Parley (SQLite, durable)</text>
-${compare ? '<rect x="640" y="28" width="10" height="10" fill="#d8843b"/><text x="654" y="37" font-size="11">ejabberd MUC</text>' : ""}
+<rect x="440" y="28" width="10" height="10" fill="#3b7dd8"/><text x="454" y="37" font-size="11">Parley (SQLite, durable)</text>
+${compare ? '<rect x="620" y="28" width="10" height="10" fill="#d8843b"/><text x="634" y="37" font-size="11">ejabberd MUC (relay only)</text>' : ""}
 <line x1="60" y1="${H - 40}" x2="${W - 10}" y2="${H - 40}" stroke="#333"/>
 ${bars}
 </svg>
