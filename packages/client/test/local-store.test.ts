@@ -84,3 +84,14 @@ test("sqlite: the profile directory and database are private to the owner, and s
   await again.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test("message states only move forward, whatever order receipts arrive in", async () => {
+  for (const store of [new MemoryStore(), new SqliteLocalStore(mkdtempSync(join(tmpdir(), "parley-state-")))]) {
+    const id = "c".repeat(22);
+    await store.addMessage({ ...msg(1), direction: "out", state: "sent" });
+    await store.setMessageState(id, "msg-1-xxxx", "read");
+    await store.setMessageState(id, "msg-1-xxxx", "delivered");
+    assert.equal((await store.listMessages(id))[0]!.state, "read");
+    await store.close();
+  }
+});

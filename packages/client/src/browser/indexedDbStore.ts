@@ -1,6 +1,7 @@
 import { deriveLocalStoreKey, openLocal, randomBytes, sealLocal } from "@parley/crypto";
 import { fromBase64, toBase64 } from "@parley/protocol";
 import { ClientErrorCode, ParleyError } from "../errors.js";
+import { advancesState } from "../store/LocalStore.js";
 import type {
   InboundChange,
   LocalStore,
@@ -291,7 +292,7 @@ export class IndexedDbStore implements LocalStore {
     await this.write(async (s) => {
       const msgKey = await this.getIn<string>(s, `mid/${conversationId}/${messageId}`);
       const m = msgKey ? await this.getIn<StoredMessage>(s, msgKey) : undefined;
-      if (msgKey && m) this.putIn(s, msgKey, { ...m, state });
+      if (msgKey && m && advancesState(m.state, state)) this.putIn(s, msgKey, { ...m, state });
     });
   }
   async listMessages(conversationId: string, opts: { limit?: number; beforeSeq?: number } = {}): Promise<StoredMessage[]> {

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Envelope } from "../envelope.js";
+import { advancesState } from "../store/LocalStore.js";
 import type {
   InboundChange,
   LocalStore,
@@ -180,6 +181,10 @@ export class SqliteLocalStore implements LocalStore {
     return this.insertMessage(m);
   }
   async setMessageState(conversationId: string, messageId: string, state: MessageState): Promise<void> {
+    const row = this.db.prepare("SELECT state FROM messages WHERE conversation_id = ? AND message_id = ?").get(conversationId, messageId) as
+      | { state: MessageState }
+      | undefined;
+    if (!row || !advancesState(row.state, state)) return;
     this.db.prepare("UPDATE messages SET state = ? WHERE conversation_id = ? AND message_id = ?").run(state, conversationId, messageId);
   }
   async listMessages(conversationId: string, opts: { limit?: number; beforeSeq?: number } = {}): Promise<StoredMessage[]> {

@@ -45,6 +45,14 @@ export type MessageDirection = "in" | "out";
 /** Delivery state of a message, as far as this device knows. */
 export type MessageState = "sending" | "sent" | "delivered" | "read" | "received";
 
+/** How far an outgoing message has got; receipts may arrive out of order, states never go back. */
+const STATE_RANK: Record<MessageState, number> = { received: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
+
+/** Whether moving a message from `current` to `next` is progress (a late "delivered" never undoes "read"). */
+export function advancesState(current: MessageState, next: MessageState): boolean {
+  return STATE_RANK[next] > STATE_RANK[current];
+}
+
 export interface StoredMessage {
   conversationId: string;
   seq: number;
@@ -108,6 +116,7 @@ export interface LocalStore {
 
   /** Adds a message; returns false when one with the same (conversation, seq) or messageId exists. */
   addMessage(m: StoredMessage): Promise<boolean>;
+  /** Moves a message's state forward; a state that is not progress (see advancesState) is ignored. */
   setMessageState(conversationId: string, messageId: string, state: MessageState): Promise<void>;
   listMessages(conversationId: string, opts?: { limit?: number; beforeSeq?: number }): Promise<StoredMessage[]>;
   /** Incoming messages not yet shown to the user (by `parley read` or a UI), oldest first. */

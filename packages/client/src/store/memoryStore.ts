@@ -1,3 +1,4 @@
+import { advancesState } from "./LocalStore.js";
 import type {
   InboundChange,
   LocalStore,
@@ -74,7 +75,7 @@ export class MemoryStore implements LocalStore {
   }
   async setMessageState(conversationId: string, messageId: string, state: MessageState) {
     const m = this.messages.get(conversationId)?.find((x) => x.messageId === messageId);
-    if (m) m.state = state;
+    if (m && advancesState(m.state, state)) m.state = state;
   }
   async listMessages(conversationId: string, opts: { limit?: number; beforeSeq?: number } = {}) {
     let list = this.messages.get(conversationId) ?? [];
