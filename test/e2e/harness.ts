@@ -83,12 +83,21 @@ export interface TestClient {
   seen: { [K in keyof ClientEvents]: ClientEvents[K][] };
 }
 
-function options(serverUrl: string, profileDir: string, events: Emitter<ClientEvents>, deviceName = "test") {
+/** One server, or several instances of one deployment (tried in turn, the first one first). */
+export type ServerUrls = string | string[];
+
+/** How a test client reaches the server beyond its URL. */
+export interface Reach {
+  /** Pin a TLS certificate by its SHA-256 fingerprint (self-signed servers and proxies). */
+  tlsFingerprint?: string;
+}
+
+function options(serverUrl: ServerUrls, profileDir: string, events: Emitter<ClientEvents>, deviceName = "test", reach: Reach = {}) {
   return {
     events,
-    serverUrl: wsUrl(serverUrl),
+    serverUrl: Array.isArray(serverUrl) ? serverUrl.map(wsUrl) : wsUrl(serverUrl),
     store: new SqliteLocalStore(profileDir),
-    socketFactory: nodeSocketFactory(),
+    socketFactory: nodeSocketFactory(reach.tlsFingerprint ? { tlsFingerprint: reach.tlsFingerprint } : {}),
     deviceName,
     minBackoffMs: 50,
     maxBackoffMs: 500,
@@ -109,21 +118,21 @@ function recorder(): { events: Emitter<ClientEvents>; seen: TestClient["seen"] }
   return { events, seen };
 }
 
-export async function registerClient(serverUrl: string, username: string, password = `pw-${username}-correct horse`): Promise<TestClient> {
+export async function registerClient(serverUrl: ServerUrls, username: string, password = `pw-${username}-correct horse`, reach: Reach = {}): Promise<TestClient> {
   const profileDir = tempDir(`profile-${username}`);
   const { events, seen } = recorder();
-  const client = await ParleyClient.register(options(serverUrl, profileDir, events), username, password);
+  const client = await ParleyClient.register(options(serverUrl, profileDir, events, "test", reach), username, password);
   return { client, profileDir, seen };
 }
 
-export async function loginClient(serverUrl: string, username: string, profileDir = tempDir(`profile-${username}`), password = `pw-${username}-correct horse`): Promise<TestClient> {
+export async function loginClient(serverUrl: ServerUrls, username: string, profileDir = tempDir(`profile-${username}`), password = `pw-${username}-correct horse`): Promise<TestClient> {
   const { events, seen } = recorder();
   const client = await ParleyClient.login(options(serverUrl, profileDir, events, "second"), username, password);
   return { client, profileDir, seen };
 }
 
 /** Re-opens a profile's stored session (a restarted app). */
-export async function reopenClient(serverUrl: string, profileDir: string): Promise<TestClient> {
+export async function reopenClient(serverUrl: ServerUrls, profileDir: string): Promise<TestClient> {
   const { events, seen } = recorder();
   const client = await ParleyClient.open(options(serverUrl, profileDir, events));
   return { client, profileDir, seen };

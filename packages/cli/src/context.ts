@@ -49,7 +49,8 @@ export async function openClient(g: GlobalOptions): Promise<ParleyClient> {
 export async function authenticate(g: GlobalOptions, mode: "register" | "login", username: string, deviceName?: string): Promise<ParleyClient> {
   const store = new SqliteLocalStore(profileDir(g));
   try {
-    const urls = serverUrls(g) ?? [(await store.getProfile())?.serverUrl ?? toWebSocketUrl("http://127.0.0.1:8448")];
+    const saved = await store.getProfile();
+    const urls = serverUrls(g) ?? saved?.serverUrls ?? [saved?.serverUrl ?? toWebSocketUrl("http://127.0.0.1:8448")];
     if (!/^[a-z0-9][a-z0-9_.-]{1,31}$/.test(username)) {
       throw new UsageError("a username is 2 to 32 characters: lower-case letters, digits, '_', '.', '-'");
     }

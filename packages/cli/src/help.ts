@@ -12,11 +12,19 @@ Passwords are asked for without echo; scripts may set PARLEY_PASSWORD instead.`;
 
 export const COMMANDS: Record<string, { usage: string; summary: string; details?: string }> = {
   serve: {
-    usage: "parley serve [--host H] [--port P] [--data DIR] [--tls self-signed | --tls-cert F --tls-key F] [--log-level L]",
-    summary: "run a Parley server (HTTP + WebSocket and the web app at / on one port, SQLite in DIR)",
+    usage:
+      "parley serve [--host H] [--port P] [--data DIR] [--db postgres://…] [--redis redis://…] [--tls self-signed | --tls-cert F --tls-key F] [--log-level L]",
+    summary:
+      "run a Parley server (HTTP + WebSocket and the web app at / on one port; SQLite in DIR, or PostgreSQL and Redis for several instances)",
     details: `  --host H          address to listen on (default 127.0.0.1; PARLEY_HOST)
   --port P          port (default 8448; 0 picks a free one; PARLEY_PORT)
   --data DIR        data directory; the SQLite database lives there (default ~/.parley-server; PARLEY_DATA)
+  --db URL          keep everything in PostgreSQL (postgres://user:pass@host:port/db; PARLEY_DB) instead of
+                    SQLite in DIR: several instances may share one database (see docs/operations.md)
+  --db-pool N       PostgreSQL connections this instance keeps at most (default 10; PARLEY_DB_POOL)
+  --redis URL       fan out through Redis pub/sub (redis://host:port; PARLEY_REDIS), so that a message
+                    posted through one instance reaches devices connected to any other at once
+  --redis-prefix P  prefix of every Redis channel (default "parley:"; PARLEY_REDIS_PREFIX)
   --tls self-signed make a certificate once, keep it in DIR, print its fingerprint for clients to pin
   --tls-cert F, --tls-key F   serve TLS with this PEM certificate and key
   --log-level L     debug, info, warn, error or silent (default info; PARLEY_LOG_LEVEL)

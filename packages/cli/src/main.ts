@@ -29,6 +29,10 @@ const globalOptions = {
   "log-level": { type: "string" },
   "no-typing": { type: "boolean" },
   "no-receipts": { type: "boolean" },
+  db: { type: "string" },
+  redis: { type: "string" },
+  "redis-prefix": { type: "string" },
+  "db-pool": { type: "string" },
 } as const;
 
 function need(args: string[], count: number, usage: string): void {

@@ -152,7 +152,7 @@ export class ParleyClient {
     if (!profile || !profile.sessionToken) {
       throw new ParleyError(ClientErrorCode.NotLoggedIn, "not logged in: run 'parley login USER' (or 'parley register USER') first");
     }
-    return ParleyClient.startWith({ ...opts, serverUrl: opts.serverUrl ?? profile.serverUrl }, profile);
+    return ParleyClient.startWith({ ...opts, serverUrl: opts.serverUrl ?? profile.serverUrls ?? profile.serverUrl }, profile);
   }
 
   private static async assertProfileFor(opts: ClientOptions, username: string): Promise<void> {
@@ -168,6 +168,7 @@ export class ParleyClient {
   private static accountOptions(opts: ClientOptions) {
     return {
       serverUrl: primaryUrl(opts.serverUrl),
+      serverUrls: Array.isArray(opts.serverUrl) ? opts.serverUrl : [opts.serverUrl],
       socketFactory: opts.socketFactory,
       store: opts.store,
       deviceName: opts.deviceName ?? "device",

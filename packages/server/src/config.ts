@@ -58,6 +58,17 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** A Logger, or a level for the built-in JSON-lines logger on stderr ("silent" in tests). */
   log: Logger | LogLevel;
+  /**
+   * A PostgreSQL URL (postgres://…): keep everything there instead of SQLite in dataDir, so that
+   * several instances can share it. dataDir then holds only the self-signed certificate, if any.
+   */
+  databaseUrl: string | null;
+  /** Connections to PostgreSQL this instance keeps open at most. */
+  databasePoolSize: number;
+  /** A Redis URL (redis://…): fan out through Redis pub/sub, to every instance, instead of in-process. */
+  redisUrl: string | null;
+  /** Prefixed to every Redis channel (deployments or test runs sharing one Redis). */
+  redisPrefix: string;
   /** A store to use instead of SQLite in dataDir (the caller keeps ownership and closes it). */
   store: Store | null;
   /** A bus to use instead of the in-process one (the caller keeps ownership and closes it). */
@@ -97,6 +108,10 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   maxConnections: 10_000,
   shutdownGraceMs: 2_000,
   log: "info",
+  databaseUrl: null,
+  databasePoolSize: 10,
+  redisUrl: null,
+  redisPrefix: "parley:",
   store: null,
   bus: null,
   httpHook: null,
@@ -130,6 +145,7 @@ function checkConfig(c: ServerConfig): void {
     "sendBufferMaxBytes",
     "maxDevicesPerUser",
     "maxConnections",
+    "databasePoolSize",
   ];
   for (const key of positive) {
     const v = c[key];
@@ -145,6 +161,10 @@ function checkConfig(c: ServerConfig): void {
       throw new RangeError(`${name} needs perSecond > 0, burst >= 1, closeAfterRejected >= 1`);
     }
   }
+  if (c.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) {
+    throw new RangeError("databaseUrl must be a postgres:// or postgresql:// URL");
+  }
+  if (c.redisUrl !== null && !/^rediss?:\/\//.test(c.redisUrl)) throw new RangeError("redisUrl must be a redis:// or rediss:// URL");
   if (c.tls === "self-signed" || c.tls === null) return;
   if (typeof c.tls.certFile !== "string" || typeof c.tls.keyFile !== "string") {
     throw new TypeError("tls must be \"self-signed\" or { certFile, keyFile }");

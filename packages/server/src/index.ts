@@ -17,6 +17,8 @@ export type * from "./store/Store.js";
 export { SqliteStore, SQLITE_FILE_NAME } from "./store/sqlite/SqliteStore.js";
 export { topics, type Bus, type BusEvent, type BusListener } from "./bus/Bus.js";
 export { MemoryBus } from "./bus/memoryBus.js";
+export { RedisBus, type RedisBusOptions } from "./bus/redisBus.js";
+export { PostgresStore, type PostgresStoreOptions } from "./store/postgres/PostgresStore.js";
 export { loadTls, fingerprintOf, type TlsMaterial } from "./tls/tls.js";
 export { createStaticHook, isWebAppBuilt, type StaticHookOptions } from "./http/staticFiles.js";
 export { WEB_APP_CSP } from "./http/contentSecurityPolicy.js";

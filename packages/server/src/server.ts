@@ -5,12 +5,14 @@ import { FrameCodec } from "@parley/protocol";
 import { OpaqueServer } from "./auth/opaque.js";
 import type { Bus } from "./bus/Bus.js";
 import { MemoryBus } from "./bus/memoryBus.js";
+import { RedisBus } from "./bus/redisBus.js";
 import { resolveConfig, type ServerConfig, type ServerOptions } from "./config.js";
 import { Gateway } from "./gateway/Gateway.js";
 import { createRequestHandler, WS_PATH } from "./gateway/http.js";
 import { handlers } from "./handlers/index.js";
 import { createLogger, describeError, type Logger } from "./log.js";
 import type { Store, SweepResult } from "./store/Store.js";
+import { PostgresStore } from "./store/postgres/PostgresStore.js";
 import { SqliteStore } from "./store/sqlite/SqliteStore.js";
 import { loadTls } from "./tls/tls.js";
 
@@ -48,17 +50,21 @@ export async function startServer(options: ServerOptions = {}): Promise<ParleySe
   const config = resolveConfig(options);
   const log: Logger = typeof config.log === "string" ? createLogger(config.log) : config.log;
   const ownStore = config.store === null;
-  const store: Store =
-    config.store ??
-    (config.dataDir !== null ? SqliteStore.openInDir(config.dataDir, config.now()) : new SqliteStore(":memory:", config.now()));
+  const store: Store = config.store ?? (await openStore(config));
   const ownBus = config.bus === null;
-  const bus: Bus = config.bus ?? new MemoryBus();
+  let bus: Bus;
+  try {
+    bus = config.bus ?? (config.redisUrl !== null ? await RedisBus.connect(config.redisUrl, { prefix: config.redisPrefix, log }) : new MemoryBus());
+  } catch (error) {
+    if (ownStore) await store.close();
+    throw error;
+  }
 
   let httpServer: Server | undefined;
   try {
     const opaque = await OpaqueServer.load(store);
     const tls = config.tls !== null ? await loadTls(config.tls, config.dataDir, config.host) : null;
-    const onRequest = createRequestHandler({ store, tls: tls !== null, hook: config.httpHook, log });
+    const onRequest = createRequestHandler({ store, bus, tls: tls !== null, hook: config.httpHook, log });
     httpServer = tls
       ? (createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) as unknown as Server)
       : createHttpServer(onRequest);
@@ -125,6 +131,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ParleySe
     if (ownStore) await store.close();
     throw error;
   }
+}
+
+/** The store the configuration names: PostgreSQL, SQLite in dataDir, or SQLite in memory. */
+async function openStore(config: ServerConfig): Promise<Store> {
+  if (config.databaseUrl !== null) {
+    return PostgresStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize, now: config.now() });
+  }
+  return config.dataDir !== null ? SqliteStore.openInDir(config.dataDir, config.now()) : new SqliteStore(":memory:", config.now());
 }
 
 /** The host as it goes into a URL: wildcard addresses become loopback, IPv6 gets brackets. */

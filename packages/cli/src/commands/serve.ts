@@ -14,6 +14,10 @@ export interface ServeFlags {
   "tls-key"?: string;
   tls?: string;
   "log-level"?: string;
+  db?: string;
+  redis?: string;
+  "redis-prefix"?: string;
+  "db-pool"?: string;
 }
 
 /** `parley serve`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
@@ -31,15 +35,30 @@ export async function serve(f: ServeFlags): Promise<void> {
   const level = (f["log-level"] ?? process.env.PARLEY_LOG_LEVEL ?? "info") as ServerOptions["log"];
   const dataDir = resolve(f.data ?? process.env.PARLEY_DATA ?? join(homedir(), ".parley-server"));
   const webDir = webAppDir();
+  const databaseUrl = nonEmpty(f.db ?? process.env.PARLEY_DB);
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new UsageError("--db takes a postgres:// URL");
+  const redisUrl = nonEmpty(f.redis ?? process.env.PARLEY_REDIS);
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError("--redis takes a redis:// URL");
+  const redisPrefix = nonEmpty(f["redis-prefix"] ?? process.env.PARLEY_REDIS_PREFIX) ?? undefined;
+  const poolText = nonEmpty(f["db-pool"] ?? process.env.PARLEY_DB_POOL);
+  const databasePoolSize = poolText === null ? undefined : Number(poolText);
+  if (databasePoolSize !== undefined && !(Number.isInteger(databasePoolSize) && databasePoolSize > 0)) {
+    throw new UsageError(`--db-pool must be a positive whole number, not ${poolText}`);
+  }
   const server = await startServer({
     host: f.host ?? process.env.PARLEY_HOST ?? "127.0.0.1",
     port,
     dataDir,
+    databaseUrl,
+    databasePoolSize,
+    redisUrl,
+    redisPrefix,
     tls,
     log: level,
     httpHook: webDir ? createStaticHook({ root: webDir }) : null,
   });
-  const lines = [`Parley server listening on ${server.url}`, `data: ${dataDir}`];
+  const lines = [`Parley server listening on ${server.url}`, databaseUrl ? `data: PostgreSQL at ${redact(databaseUrl)}` : `data: ${dataDir}`];
+  if (redisUrl) lines.push(`bus: Redis at ${redact(redisUrl)}`);
   lines.push(webDir ? `web app: ${server.url}/` : "web app: not built (npm run build), not served");
   if (server.tlsFingerprint) lines.push(`TLS certificate SHA-256 fingerprint: ${server.tlsFingerprint}`, `clients pin it with --tls-fingerprint ${server.tlsFingerprint}`);
   process.stdout.write(lines.join("\n") + "\n");
@@ -63,5 +82,22 @@ function webAppDir(): string | null {
     return isWebAppBuilt(dir) ? dir : null;
   } catch {
     return null;
+  }
+}
+
+function nonEmpty(v: string | undefined): string | null {
+  return v === undefined || v === "" ? null : v;
+}
+
+/** A service URL as it may be printed: host, port and path, never the password. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = "";
+    u.username = "";
+    u.search = "";
+    return u.toString();
+  } catch {
+    return "(unparsable URL)";
   }
 }

@@ -30,6 +30,7 @@ const MIGRATIONS: string[] = [
 
 interface ProfileJson {
   serverUrl: string;
+  serverUrls?: string[];
   username: string;
   deviceId: string;
   deviceName: string;

@@ -23,7 +23,8 @@ export interface SessionOptions {
 
 /**
  * A logged-in device's lasting link to the server: connects, resumes the session with its token,
- * and when the socket drops, reconnects with exponential backoff and jitter and resumes again.
+ * and when the socket drops, reconnects with exponential backoff and jitter and resumes again,
+ * moving on to the next of its URLs (other instances sharing one database) each time.
  * Requests made while offline wait for the link to come back (up to their timeout).
  */
 export class Session {
@@ -95,6 +96,8 @@ export class Session {
       await closed;
       this.online = false;
       this.conn = undefined;
+      // That server went away: try another instance of the deployment first (with one URL, the same).
+      this.urlIndex++;
       if (!this.stopped) {
         this.opts.onState("offline", "connection lost");
         await sleep(min * (0.5 + Math.random()));

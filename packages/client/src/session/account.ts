@@ -17,16 +17,28 @@ import { ClientErrorCode, ParleyError } from "../errors.js";
 import type { LocalStore, Profile } from "../store/LocalStore.js";
 
 export interface AccountOptions {
+  /** The deployment's identity in the profile: the first URL given. */
   serverUrl: string;
+  /** All URLs given (serverUrl first): registration and login use the first one that answers. */
+  serverUrls?: string[];
   socketFactory: SocketFactory;
   store: LocalStore;
   deviceName: string;
 }
 
 async function openConnection(o: AccountOptions): Promise<Connection> {
-  const conn = new Connection({ url: o.serverUrl, socketFactory: o.socketFactory });
-  await conn.open();
-  return conn;
+  const urls = o.serverUrls?.length ? o.serverUrls : [o.serverUrl];
+  let lastError: unknown;
+  for (const url of urls) {
+    const conn = new Connection({ url, socketFactory: o.socketFactory });
+    try {
+      await conn.open();
+      return conn;
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw lastError;
 }
 
 /**
@@ -83,7 +95,7 @@ export async function loginAccount(o: AccountOptions, username: string, password
       throw new ParleyError(ClientErrorCode.IdentityMismatch, "the server's account key does not match the backup");
     }
     if (sameAccount && session.deviceId === sameAccount.deviceId) {
-      const profile = { ...sameAccount, sessionToken: session.token };
+      const profile = { ...sameAccount, sessionToken: session.token, serverUrls: o.serverUrls ?? [o.serverUrl] };
       await o.store.setProfile(profile);
       return profile;
     }
@@ -102,6 +114,7 @@ export async function loginAccount(o: AccountOptions, username: string, password
     });
     const profile: Profile = {
       serverUrl: o.serverUrl,
+      serverUrls: o.serverUrls ?? [o.serverUrl],
       username,
       deviceId,
       deviceName: o.deviceName,

@@ -3,6 +3,11 @@ import type { Envelope } from "../envelope.js";
 /** Who this profile is: written at login/registration, read at every start. */
 export interface Profile {
   serverUrl: string;
+  /**
+   * Every server URL the profile was given, serverUrl first: instances of one deployment that
+   * share a database, tried in turn when the one in use goes away. Absent in older profiles.
+   */
+  serverUrls?: string[];
   username: string;
   deviceId: string;
   deviceName: string;

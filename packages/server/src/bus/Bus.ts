@@ -11,14 +11,28 @@ export type BusEvent =
   /** The device was revoked: its connections must close. */
   | { type: "revoked"; deviceId: string }
   /** The session (by the hex of its token hash) was logged out: its connections must close. */
-  | { type: "sessionEnded"; session: string };
+  | { type: "sessionEnded"; session: string }
+  /**
+   * Sent by the bus itself, to one listener, once its subscription is live (and again after the
+   * bus lost and regained its link): events published before this may have been missed, so a
+   * listener that keeps state re-reads it from the Store.
+   */
+  | { type: "subscribed"; topic: string };
 
 export type BusListener = (event: BusEvent) => void;
 
+/**
+ * Contract (checked by test/bus-conformance.ts against every implementation): an event published
+ * after a listener received its `subscribed` event reaches that listener once, on a later turn of
+ * the event loop, in publish order per publisher and topic; a listener never hears another topic,
+ * nor anything after it unsubscribed; a listener that throws affects no other.
+ */
 export interface Bus {
   publish(topic: string, event: BusEvent): Promise<void>;
-  /** Returns the function that unsubscribes this listener. */
+  /** Returns the function that unsubscribes this listener. Its `subscribed` event follows. */
   subscribe(topic: string, listener: BusListener): () => void;
+  /** Whether the bus's backing service answers (GET /healthz); absent means always. */
+  ping?(): Promise<boolean>;
   close(): Promise<void>;
 }
 

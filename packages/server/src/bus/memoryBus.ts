@@ -15,11 +15,7 @@ export class MemoryBus implements Bus {
     for (const listener of [...set]) {
       queueMicrotask(() => {
         if (!set.has(listener)) return;
-        try {
-          listener(event);
-        } catch {
-          // Listeners handle their own failures; one that throws anyway must not stop the server.
-        }
+        safeCall(listener, event);
       });
     }
   }
@@ -31,6 +27,10 @@ export class MemoryBus implements Bus {
       this.listeners.set(topic, set);
     }
     set.add(listener);
+    // Live at once; said on a later microtask like every other event.
+    queueMicrotask(() => {
+      if (!this.closed && this.listeners.get(topic)?.has(listener)) safeCall(listener, { type: "subscribed", topic });
+    });
     return () => {
       const current = this.listeners.get(topic);
       if (!current) return;
@@ -47,5 +47,14 @@ export class MemoryBus implements Bus {
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
+  }
+}
+
+/** Listeners handle their own failures; one that throws anyway must not stop the server. */
+export function safeCall(listener: BusListener, event: BusEvent): void {
+  try {
+    listener(event);
+  } catch {
+    // ignored on purpose
   }
 }

@@ -48,7 +48,7 @@ export class Pusher {
 
   start(): void {
     this.deviceSub = this.o.bus.subscribe(topics.device(this.o.deviceId), (event) => {
-      if (event.type !== "membership") return;
+      if (event.type !== "membership" && event.type !== "subscribed") return;
       this.rescanDue = true;
       this.welcomesDue = true;
       this.kick();
@@ -119,7 +119,7 @@ export class Pusher {
   private watch(conversationId: string): void {
     if (this.conversationSubs.has(conversationId) || this.stopped) return;
     const unsubscribe = this.o.bus.subscribe(topics.conversation(conversationId), (event) => {
-      if (event.type !== "appended") return;
+      if (event.type !== "appended" && event.type !== "subscribed") return;
       this.due.add(conversationId);
       this.kickSoon();
     });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { HttpHook } from "../config.js";
+import type { Bus } from "../bus/Bus.js";
 import type { Store } from "../store/Store.js";
 import { describeError, type Logger } from "../log.js";
 
@@ -36,6 +37,7 @@ export function pathOf(req: IncomingMessage): string {
 /** Plain HTTP requests: /healthz, then the web app hook, then 404. */
 export function createRequestHandler(opts: {
   store: Store;
+  bus: Bus;
   tls: boolean;
   hook: HttpHook | null;
   log: Logger;
@@ -49,7 +51,9 @@ export function createRequestHandler(opts: {
           res.setHeader("Allow", "GET, HEAD");
           return sendJson(res, 405, { error: "method not allowed" });
         }
-        const healthy = await opts.store.ping();
+        // A load balancer takes an instance out when either its database or its bus is gone.
+        const [db, bus] = await Promise.all([opts.store.ping(), opts.bus.ping?.() ?? true]);
+        const healthy = db && bus;
         return sendJson(res, healthy ? 200 : 503, { status: healthy ? "ok" : "unavailable" });
       }
       if (opts.hook && (await opts.hook(req, res))) return;

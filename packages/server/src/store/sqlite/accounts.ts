@@ -8,44 +8,9 @@ import type {
   SessionRecord,
   UserRecord,
 } from "../Store.js";
-import { appendSystemEntry, type ConversationRow } from "./log.js";
+import { toDevice, toSession, toUser, type ConversationRow, type DeviceRow, type SessionRow, type UserRow } from "../rows.js";
+import { appendSystemEntry } from "./log.js";
 import { sql } from "./statements.js";
-
-interface UserRow {
-  username: string;
-  opaque_record: string;
-  identity_key: string;
-  backup: string;
-  created_at: number;
-}
-interface SessionRow {
-  token_hash: Buffer;
-  username: string;
-  device_id: string | null;
-  created_at: number;
-  expires_at: number;
-}
-export interface DeviceRow {
-  device_id: string;
-  username: string;
-  name: string;
-  credential: string;
-  signature_key: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-export function toDevice(r: DeviceRow): DeviceRecord {
-  return {
-    deviceId: r.device_id,
-    username: r.username,
-    name: r.name,
-    credential: r.credential,
-    signatureKey: r.signature_key,
-    createdAt: r.created_at,
-    revokedAt: r.revoked_at,
-  };
-}
 
 export function selectDevice(db: Database, deviceId: string): DeviceRow | undefined {
   return sql(db, "SELECT * FROM devices WHERE device_id = ?").get(deviceId) as DeviceRow | undefined;
@@ -66,14 +31,7 @@ export class SqliteAccounts {
 
   getUser(username: string): UserRecord | null {
     const r = sql(this.db, "SELECT * FROM users WHERE username = ?").get(username) as UserRow | undefined;
-    if (!r) return null;
-    return {
-      username: r.username,
-      opaqueRecord: r.opaque_record,
-      identityKey: r.identity_key,
-      backup: r.backup,
-      createdAt: r.created_at,
-    };
+    return r ? toUser(r) : null;
   }
 
   createSession(s: SessionRecord): void {
@@ -87,14 +45,7 @@ export class SqliteAccounts {
     const r = sql(this.db, "SELECT * FROM sessions WHERE token_hash = ?").get(Buffer.from(tokenHash)) as
       | SessionRow
       | undefined;
-    if (!r) return null;
-    return {
-      tokenHash: new Uint8Array(r.token_hash),
-      username: r.username,
-      deviceId: r.device_id,
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-    };
+    return r ? toSession(r) : null;
   }
 
   deleteSession(tokenHash: Uint8Array): void {

@@ -11,17 +11,9 @@ import type {
   NewConversation,
 } from "../Store.js";
 import { selectDevice } from "./accounts.js";
-import { appendEntry, appendSystemEntry, selectConversation, toConversation, type ConversationRow } from "./log.js";
+import { toConversation, toMember, type ConversationRow, type MemberRow } from "../rows.js";
+import { appendEntry, appendSystemEntry, selectConversation } from "./log.js";
 import { sql } from "./statements.js";
-
-interface MemberRow {
-  conversation_id: string;
-  device_id: string;
-  username: string;
-  joined_seq: number;
-  cursor: number;
-  removed_seq: number | null;
-}
 
 /** The MLS Delivery Service's ordering: conversations, their membership, and appends to their logs. */
 export class SqliteConversations {
@@ -67,12 +59,7 @@ export class SqliteConversations {
       this.db,
       `SELECT * FROM members WHERE conversation_id = ? AND removed_seq IS NULL ORDER BY username, joined_seq, device_id`,
     ).all(conversationId) as MemberRow[];
-    return rows.map((r) => ({
-      conversationId: r.conversation_id,
-      deviceId: r.device_id,
-      username: r.username,
-      joinedSeq: r.joined_seq,
-    }));
+    return rows.map(toMember);
   }
 
   listOfUser(username: string): ConversationRecord[] {

@@ -1,37 +1,7 @@
 import type { Database } from "better-sqlite3";
 import type { DeliveryState, WelcomeRecord } from "../Store.js";
 import { sql } from "./statements.js";
-
-interface StateRow {
-  conversation_id: string;
-  cursor: number;
-  joined_seq: number;
-  removed_seq: number | null;
-  last_seq: number;
-}
-
-interface WelcomeRow {
-  seq: number;
-  conversation_id: string;
-  commit_seq: number;
-  epoch: number;
-  sender_username: string;
-  sender_device: string;
-  sent_at: number;
-  data: string;
-}
-
-const STATE_COLUMNS = "m.conversation_id, m.cursor, m.joined_seq, m.removed_seq, c.last_seq";
-
-function toState(r: StateRow): DeliveryState {
-  return {
-    conversationId: r.conversation_id,
-    cursor: r.cursor,
-    joinedSeq: r.joined_seq,
-    removedSeq: r.removed_seq,
-    lastSeq: r.last_seq,
-  };
-}
+import { STATE_COLUMNS, toState, toWelcome, type StateRow, type WelcomeRow } from "../rows.js";
 
 /** Per-device delivery: cursors over conversation logs, and the device's own Welcome queue. */
 export class SqliteDelivery {
@@ -102,15 +72,7 @@ export class SqliteDelivery {
       this.db,
       "SELECT * FROM welcomes WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?",
     ).all(deviceId, afterSeq, limit) as WelcomeRow[];
-    return rows.map((r) => ({
-      seq: r.seq,
-      conversationId: r.conversation_id,
-      commitSeq: r.commit_seq,
-      epoch: r.epoch,
-      sender: { username: r.sender_username, deviceId: r.sender_device },
-      sentAt: r.sent_at,
-      data: r.data,
-    }));
+    return rows.map(toWelcome);
   }
 
   ackWelcomes(deviceId: string, seq: number): void {

@@ -1,0 +1,68 @@
+import pg from "pg";
+
+/** A pool or one checked-out client: both run queries. */
+export type Queryable = pg.Pool | pg.PoolClient;
+
+/**
+ * BIGINT (int8) columns hold milliseconds and sequence numbers, far below 2^53: read them as
+ * numbers rather than pg's default strings. Everything else keeps pg's parsers.
+ */
+const INT8_OID = 20;
+export const typeParsers: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/** Rows of a parameterized query: values are always bound, never spliced into SQL text. */
+export async function rows<T>(q: Queryable, text: string, values: unknown[] = []): Promise<T[]> {
+  return (await q.query(text, values)).rows as T[];
+}
+
+/** The first row, or undefined. */
+export async function first<T>(q: Queryable, text: string, values: unknown[] = []): Promise<T | undefined> {
+  return (await q.query(text, values)).rows[0] as T | undefined;
+}
+
+/** Rows changed by an INSERT, UPDATE or DELETE. */
+export async function changes(q: Queryable, text: string, values: unknown[] = []): Promise<number> {
+  return (await q.query(text, values)).rowCount ?? 0;
+}
+
+/** Serialization failure and deadlock: the transaction did nothing and can simply run again. */
+const RETRYABLE = new Set(["40001", "40P01"]);
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Runs `work` in one READ COMMITTED transaction on one connection, and runs it again (from the
+ * start, so it must have no side effects outside the database) if PostgreSQL aborted it for a
+ * deadlock or a serialization failure. Row locks (SELECT … FOR UPDATE) inside `work` are what
+ * order concurrent changes between server instances.
+ */
+export async function transaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      try {
+        await client.query("ROLLBACK");
+      } catch {
+        broken = true;
+      }
+      const code = (error as { code?: string }).code;
+      if (!(code && RETRYABLE.has(code)) || attempt >= MAX_ATTEMPTS) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** Whether `error` is PostgreSQL's unique_violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === "23505";
+}
