@@ -1,6 +1,6 @@
 import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
-import { ParleyClient, type ClientOptions } from "@parley/client";
+import { ParleyClient, type ClientOptions, type Profile } from "@parley/client";
 import { SqliteLocalStore, nodeSocketFactory } from "@parley/client/node";
 import { readPassword } from "./password.js";
 import { toWebSocketUrl } from "./serverUrl.js";
@@ -23,12 +23,18 @@ function serverUrls(g: GlobalOptions): string[] | undefined {
   return raw.split(",").map((s) => toWebSocketUrl(s));
 }
 
-function baseOptions(g: GlobalOptions, store: SqliteLocalStore): Omit<ClientOptions, "serverUrl"> {
+/** The server URLs to use: those given, else the ones the profile remembers, else the local default. */
+export function urlsFor(g: GlobalOptions, saved: Profile | undefined): string[] {
+  return serverUrls(g) ?? saved?.serverUrls ?? [saved?.serverUrl ?? toWebSocketUrl("http://127.0.0.1:8448")];
+}
+
+/** Client options every command shares: the profile's store, TLS pinning, device name, backoff. */
+export function baseOptions(g: GlobalOptions, store: SqliteLocalStore, program = "parley-cli"): Omit<ClientOptions, "serverUrl"> {
   const fp = g["tls-fingerprint"] ?? process.env.PARLEY_TLS_FINGERPRINT;
   return {
     store,
     socketFactory: nodeSocketFactory(fp ? { tlsFingerprint: fp } : {}),
-    deviceName: `parley-cli@${hostname()}`.slice(0, 64),
+    deviceName: `${program}@${hostname()}`.slice(0, 64),
     maxBackoffMs: 5_000,
   };
 }
@@ -50,7 +56,7 @@ export async function authenticate(g: GlobalOptions, mode: "register" | "login",
   const store = new SqliteLocalStore(profileDir(g));
   try {
     const saved = await store.getProfile();
-    const urls = serverUrls(g) ?? saved?.serverUrls ?? [saved?.serverUrl ?? toWebSocketUrl("http://127.0.0.1:8448")];
+    const urls = urlsFor(g, saved);
     if (!/^[a-z0-9][a-z0-9_.-]{1,31}$/.test(username)) {
       throw new UsageError("a username is 2 to 32 characters: lower-case letters, digits, '_', '.', '-'");
     }

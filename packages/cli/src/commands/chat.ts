@@ -1,8 +1,6 @@
-import { hostname } from "node:os";
 import { ParleyClient, type ClientEvents, type ClientOptions, type Emitter } from "@parley/client";
-import { SqliteLocalStore, nodeSocketFactory } from "@parley/client/node";
-import { profileDir, type GlobalOptions } from "../context.js";
-import { toWebSocketUrl } from "../serverUrl.js";
+import { SqliteLocalStore } from "@parley/client/node";
+import { baseOptions, profileDir, urlsFor, type GlobalOptions } from "../context.js";
 
 /**
  * `parley chat`: the interactive terminal client (@parley/tui, loaded only for this command). The
@@ -18,10 +16,6 @@ export async function chat(g: GlobalOptions, opts: { typing: boolean; receipts: 
   }
   const { runChat } = await import("@parley/tui");
   const dir = profileDir(g);
-  const raw = g.server ?? process.env.PARLEY_SERVER;
-  const given = raw ? raw.split(",").map((s) => toWebSocketUrl(s)) : undefined;
-  const fp = g["tls-fingerprint"] ?? process.env.PARLEY_TLS_FINGERPRINT;
-
   const peek = async () => {
     const store = new SqliteLocalStore(dir);
     try {
@@ -30,14 +24,10 @@ export async function chat(g: GlobalOptions, opts: { typing: boolean; receipts: 
       await store.close();
     }
   };
-  const stored = await peek();
-  const urls = given ?? (stored ? [stored.serverUrl] : [toWebSocketUrl("http://127.0.0.1:8448")]);
+  const urls = urlsFor(g, await peek());
   const options = (events: Emitter<ClientEvents>): ClientOptions => ({
-    store: new SqliteLocalStore(dir),
-    socketFactory: nodeSocketFactory(fp ? { tlsFingerprint: fp } : {}),
-    deviceName: `parley-chat@${hostname()}`.slice(0, 64),
+    ...baseOptions(g, new SqliteLocalStore(dir), "parley-chat"),
     serverUrl: urls,
-    maxBackoffMs: 5_000,
     events,
   });
   // Each attempt gets its own store and closes it when it fails, as context.ts does.
