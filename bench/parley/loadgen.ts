@@ -9,6 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
+import { measureWindow, serveRun } from "../lib/loadgenProcess.js";
 import { Recorder } from "../lib/recorder.js";
 import { Pacer, type Workload } from "../lib/workload.js";
 import type { SeededClient } from "./seed.js";
@@ -125,22 +126,9 @@ async function run({ wsUrl, clients: seeded, workload }: Run) {
     rec.sent++;
     request(c, "message.send", { conversationId: c.seeded.conversationId, epoch: 1, messageId, ciphertext: payload }, true);
   });
-  pacer.start();
-  rec.open(performance.now() + workload.warmupMs, workload.durationMs);
-  await new Promise((r) => setTimeout(r, workload.warmupMs));
-  process.send!({ window: "open" });
-  await new Promise((r) => setTimeout(r, workload.durationMs));
-  process.send!({ window: "close" });
-  pacer.stop();
-  const report = rec.report();
+  const report = await measureWindow(pacer, rec, workload);
   for (const c of clients) c.ws.terminate();
   return { ...report, clients: clients.length, senders: senders.length, rooms: rooms.size };
 }
 
-process.on("message", (m: Run) => {
-  if (m.cmd !== "run") return;
-  run(m).then(
-    (report) => process.send!({ report }, () => process.exit(0)),
-    (e: unknown) => process.send!({ error: String(e) }, () => process.exit(1)),
-  );
-});
+serveRun<Run>(run);

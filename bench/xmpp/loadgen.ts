@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import net from "node:net";
+import { measureWindow, serveRun } from "../lib/loadgenProcess.js";
 import { Recorder } from "../lib/recorder.js";
 import { Pacer, type Workload } from "../lib/workload.js";
 
@@ -185,22 +186,9 @@ async function measure({ port, rooms, workload }: Run, joined: () => void) {
     rec.sent++;
     o.socket.write(`<message to='${o.room}@${MUC}' type='groupchat' id='${id}'><body>${payload}</body></message>`);
   });
-  pacer.start();
-  rec.open(performance.now() + workload.warmupMs, workload.durationMs);
-  await new Promise((r) => setTimeout(r, workload.warmupMs));
-  process.send!({ window: "open" });
-  await new Promise((r) => setTimeout(r, workload.durationMs));
-  process.send!({ window: "close" });
-  pacer.stop();
-  const report = rec.report();
+  const report = await measureWindow(pacer, rec, workload);
   for (const o of all) o.socket.destroy();
   return { ...report, clients: all.length, senders: senders.length, rooms: rooms.length };
 }
 
-process.on("message", (m: Run) => {
-  if (m.cmd !== "run") return;
-  run(m).then(
-    (report) => process.send!({ report }, () => process.exit(0)),
-    (e: unknown) => process.send!({ error: String(e) }, () => process.exit(1)),
-  );
-});
+serveRun<Run>(run);
