@@ -12,6 +12,13 @@ export interface SeedSpec {
   groups: { members: number; count: number }[];
   /** Users with a device but no conversation (the idle-connections scenario). */
   loners?: number;
+  /** Starts every username, so that several seeders can fill one shared store side by side. */
+  namePrefix?: string;
+  /**
+   * Users written at once. PostgreSQL commits overlapping transactions together (one WAL flush
+   * for many), so seeding 100k users there takes seconds instead of minutes; SQLite does not mind.
+   */
+  concurrency?: number;
 }
 
 export interface SeededClient {
@@ -20,6 +27,8 @@ export interface SeededClient {
   deviceId: string;
   /** The conversation it is in, or null for a loner. */
   conversationId: string | null;
+  /** The instance it connects to, where several serve one store (scale-out runs); else the run's one. */
+  wsUrl?: string;
 }
 
 export interface Seeded {
@@ -33,8 +42,7 @@ const DAY = 86_400_000;
 /** The store's own limit on one commit's add list is the protocol's maxDevicesPerCommit. */
 const ADD_PER_COMMIT = 1000;
 
-async function seedClient(store: Store, n: number, now: number): Promise<SeededClient> {
-  const username = `b${n}`;
+async function seedClient(store: Store, username: string, now: number): Promise<SeededClient> {
   const token = randomBytes(32).toString("base64url");
   const tokenHash = new Uint8Array(createHash("sha256").update(token, "utf8").digest());
   const deviceId = id();
@@ -50,13 +58,26 @@ async function seedClient(store: Store, n: number, now: number): Promise<SeededC
   return { token, username, deviceId, conversationId: null };
 }
 
+/** `count` users named from `first` on, `concurrency` at a time, in order. */
+async function seedClients(store: Store, prefix: string, first: number, count: number, concurrency: number, now: number): Promise<SeededClient[]> {
+  const out: SeededClient[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) out[i] = await seedClient(store, `${prefix}${first + i}`, now);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
+  return out;
+}
+
 export async function seed(store: Store, spec: SeedSpec, now = Date.now()): Promise<Seeded> {
   const out: Seeded = { conversations: [], clients: [] };
+  const prefix = spec.namePrefix ?? "b";
+  const concurrency = spec.concurrency ?? 1;
   let n = 0;
   for (const group of spec.groups) {
     for (let c = 0; c < group.count; c++) {
-      const members: SeededClient[] = [];
-      for (let m = 0; m < group.members; m++) members.push(await seedClient(store, n++, now));
+      const members = await seedClients(store, prefix, n, group.members, concurrency, now);
+      n += group.members;
       const conversationId = id();
       const creator = members[0]!;
       const created = await store.createConversation({
@@ -92,6 +113,6 @@ export async function seed(store: Store, spec: SeedSpec, now = Date.now()): Prom
       out.clients.push(...members);
     }
   }
-  for (let i = 0; i < (spec.loners ?? 0); i++) out.clients.push(await seedClient(store, n++, now));
+  out.clients.push(...(await seedClients(store, prefix, n, spec.loners ?? 0, concurrency, now)));
   return out;
 }

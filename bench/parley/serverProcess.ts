@@ -1,20 +1,31 @@
 /**
- * The Parley server as the benchmark runs it: its own process, loopback only, a real SQLite file
- * in a temporary directory, seeded with bench clients. The per-connection request rate limit is
- * raised (a load generator drives thousands of messages a second through few connections); every
- * other setting is the default. Talks to the orchestrator over the IPC channel:
- *   -> { ready, wsUrl, seeded }            once listening
+ * The Parley server as the benchmark runs it: its own process, loopback only. By default a real
+ * SQLite file in a temporary directory (--data); with --db and --redis, an instance of the
+ * scale-out set-up instead (PostgreSQL for the store, Redis for the bus: what `parley serve --db
+ * --redis` runs), several of which can share one database. Seeded with bench clients when given
+ * --seed (instances after the first of a scale-out set-up are not: the store is shared). The
+ * per-connection request rate limit is raised (a load generator drives thousands of messages a
+ * second through few connections); every other setting is the default. Talks to the
+ * orchestrator over the IPC channel:
+ *   -> { ready, wsUrl, seeded }            once listening (seeded is null without --seed)
  *   <- { cmd: "stats" } -> { stats: { rssBytes, heapUsedBytes, externalBytes, connections } }
  *   <- { cmd: "stop" }                      closes and exits
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { SqliteStore, startServer } from "@parley/server";
-import { seed, type SeedSpec } from "./seed.js";
+import { startServer } from "@parley/server";
+import { seed, type Seeded, type SeedSpec } from "./seed.js";
 
 const { values } = parseArgs({
   options: {
     data: { type: "string" },
+    /** A PostgreSQL URL: the scale-out store instead of SQLite in --data. */
+    db: { type: "string" },
+    /** PostgreSQL connections this instance keeps at most. */
+    "db-pool": { type: "string" },
+    /** A Redis URL: the scale-out bus instead of the in-process one. */
+    redis: { type: "string" },
+    "redis-prefix": { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
     seed: { type: "string" },
     "max-connections": { type: "string", default: "20000" },
@@ -22,16 +33,19 @@ const { values } = parseArgs({
     "auth-rate": { type: "string" },
   },
 });
-if (!values.data || !values.seed || !process.send) throw new Error("usage: serverProcess --data DIR --seed SPEC.json (with an IPC channel)");
+if ((!values.data && !values.db) || !process.send) {
+  throw new Error("usage: serverProcess (--data DIR | --db URL [--redis URL]) [--seed SPEC.json] (with an IPC channel)");
+}
 const send = (m: unknown) => process.send!(m);
 
-const store = SqliteStore.openInDir(values.data);
-const spec = JSON.parse(readFileSync(values.seed, "utf8")) as SeedSpec;
-const seeded = await seed(store, spec);
 const server = await startServer({
   host: values.host,
   port: 0,
-  store,
+  dataDir: values.data ?? null,
+  databaseUrl: values.db ?? null,
+  ...(values["db-pool"] ? { databasePoolSize: Number(values["db-pool"]) } : {}),
+  redisUrl: values.redis ?? null,
+  ...(values["redis-prefix"] ? { redisPrefix: values["redis-prefix"] } : {}),
   log: "warn",
   retentionSweepIntervalMs: 0,
   maxConnections: Number(values["max-connections"]),
@@ -41,6 +55,8 @@ const server = await startServer({
   // A bench client may be told to stop reading for a moment; do not cut it off.
   authTimeoutMs: 600_000,
 });
+let seeded: Seeded | null = null;
+if (values.seed) seeded = await seed(server.store, JSON.parse(readFileSync(values.seed, "utf8")) as SeedSpec);
 
 process.on("message", async (m: { cmd: string }) => {
   if (m.cmd === "stats") {
@@ -50,7 +66,6 @@ process.on("message", async (m: { cmd: string }) => {
     send({ stats: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, externalBytes: mem.external, connections: server.connectionCount() } });
   } else if (m.cmd === "stop") {
     await server.close();
-    await store.close();
     process.exit(0);
   }
 });
