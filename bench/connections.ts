@@ -1,35 +1,66 @@
 /**
- * Scenario 2: authenticated idle WebSocket connections held by one Parley server, and the
- * server's memory per connection, at 10k, 50k and 100k. The file-descriptor limits of the server
- * and client processes are raised inside the run (prlimit, as root); connections come from
- * several 127.0.0.x source addresses; each level has a time budget, and the result says what
- * was reached.
+ * Scenario 2: authenticated idle WebSocket connections held, and the server's memory per
+ * connection, at 10k, 50k and 100k.
+ *
+ * Two parts:
+ * - **single**: one server process with the default set-up (SQLite, in-process bus), as many
+ *   connections as one process can hold. The file-descriptor limit is raised inside the run
+ *   (prlimit, as root); where the hard limit cannot be raised (a container without
+ *   CAP_SYS_RESOURCE: 20,000 here), the soft limit goes up to the hard one and that caps the count.
+ * - **scale-out**: the 10k/50k/100k levels, held by several server instances on this host sharing
+ *   one PostgreSQL database and one Redis (Parley's documented scale-out topology,
+ *   docs/operations.md), each on its own loopback port and under its own descriptor limit, with
+ *   one idle-client process per instance (under the same limit).
+ *
+ * Every connection resumes a session of its own device on its instance (in the scale-out part,
+ * device k holds connection k of each instance: no instance sees a device twice, so its memory per
+ * connection is that of distinct devices, while seeding stays within seconds). Connections come
+ * from several 127.0.0.x source addresses (one address has ~28k ephemeral ports). Each level has
+ * a time budget, the whole run a deadline, and everything it started is stopped (and the bench
+ * database dropped) however it ends; the result says what was reached.
  *
  *   node --conditions=parley-src --import tsx bench/connections.ts [--levels 10000,50000,100000]
+ *        [--instances 6] [--single-levels 10000,20000] [--parts single,scaleout] [--budget-seconds 240]
  */
 import { execFileSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { cleanUpOnExit, cleanup, onCleanup } from "./lib/cleanup.js";
+import { cpuSeconds } from "./lib/cpu.js";
 import { load1 } from "./lib/env.js";
 import { forkTs, nextMessage, stopChild } from "./lib/proc.js";
 import { writeResult } from "./lib/results.js";
+import { servicesCpuSeconds } from "./lib/services.js";
+import { startScaleOut, type InstanceStats } from "./parley/scaleOut.js";
 import type { Seeded } from "./parley/seed.js";
 
 const { values } = parseArgs({
   options: {
     levels: { type: "string", default: "10000,50000,100000" },
-    clients: { type: "string", default: "4" },
+    instances: { type: "string", default: "6" },
+    "single-levels": { type: "string", default: "10000,20000" },
+    parts: { type: "string", default: "single,scaleout" },
+    "single-clients": { type: "string", default: "4" },
+    /** PostgreSQL connections per instance: a resume is a few short reads. */
+    "db-pool": { type: "string", default: "4" },
     "budget-seconds": { type: "string", default: "240" },
+    "deadline-seconds": { type: "string", default: "900" },
+    /** Loopback source addresses to spread connections over; 0 lets the kernel pick (by destination). */
+    "source-addresses": { type: "string", default: "8" },
   },
 });
-const levels = values.levels!.split(",").map(Number);
-const CLIENT_PROCS = Number(values.clients);
+const numbers = (s: string) => s.split(",").filter(Boolean).map(Number);
+const parts = values.parts!.split(",");
+const INSTANCES = Number(values.instances);
+const BUDGET_MS = Number(values["budget-seconds"]) * 1000;
 const FD_LIMIT = 400_000;
-/** Sessions shared by the connections (a session may be resumed on any number of them). */
-const ACCOUNTS = 1000;
-const SOURCES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
+/** Descriptors a server process keeps for itself (database, logs, Redis, listening socket). */
+const FD_RESERVE = 100;
+const SOURCES = Array.from({ length: Number(values["source-addresses"]) }, (_, i) => `127.0.0.${i + 2}`);
+cleanUpOnExit(Number(values["deadline-seconds"]) * 1000);
 
 /**
  * Raises a child's file-descriptor limit to `limit`, or, where the hard limit cannot be raised
@@ -45,70 +76,212 @@ function raiseFdLimit(pid: number, limit: number): number {
   return Number(execFileSync("prlimit", ["--pid", String(pid), "--nofile", "--output=SOFT", "--noheadings"], { encoding: "utf8" }).trim());
 }
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "parley-conns-"));
-writeFileSync(path.join(dir, "seed.json"), JSON.stringify({ groups: [], loners: ACCOUNTS }));
-const server = forkTs(
-  "parley/serverProcess.ts",
-  ["--data", path.join(dir, "data"), "--seed", path.join(dir, "seed.json"), "--max-connections", String(FD_LIMIT)],
-  ["--expose-gc", "--max-old-space-size=8192"],
-);
-const serverFdLimit = raiseFdLimit(server.pid!, FD_LIMIT);
-/** What one server process can hold here: its descriptor limit, less room for the database and logs. */
-const reachable = serverFdLimit - 100;
-console.log(`server file-descriptor limit: ${serverFdLimit}`);
-const stats = async () => {
+const stats = async (server: ChildProcess): Promise<InstanceStats> => {
+  const answer = nextMessage<{ stats: InstanceStats }>(server, "stats", 60_000);
   server.send({ cmd: "stats" });
-  return (await nextMessage<{ stats: { rssBytes: number; heapUsedBytes: number; externalBytes: number; connections: number } }>(server, "stats", 60_000)).stats;
+  return (await answer).stats;
 };
-const results: Record<string, unknown>[] = [];
-const clients = Array.from({ length: CLIENT_PROCS }, () => {
-  const c = forkTs("parley/idleClients.ts", [], ["--max-old-space-size=8192"]);
-  raiseFdLimit(c.pid!, FD_LIMIT);
-  return c;
-});
-try {
-  const ready = await nextMessage<{ wsUrl: string; seeded: Seeded }>(server, "ready", 300_000);
-  const tokens = ready.seeded.clients.map((c) => c.token);
-  const baseline = await stats();
-  console.log(`baseline: ${Math.round(baseline.rssBytes / 2 ** 20)} MiB RSS`);
-  let held = 0;
-  for (const wanted of levels) {
-    const level = Math.min(wanted, reachable);
-    const t0 = performance.now();
-    const perClient = Math.ceil((level - held) / CLIENT_PROCS);
-    const done = clients.map((c) => nextMessage<{ opened: number; failed: number }>(c, "opened", Number(values["budget-seconds"]) * 1000));
-    clients.forEach((c) => c.send({ cmd: "open", wsUrl: ready.wsUrl, tokens, count: perClient, sourceAddresses: SOURCES }));
-    let failed = 0;
-    let error: string | null = null;
-    try {
-      for (const r of await Promise.all(done)) failed += r.failed;
-    } catch (e) {
-      error = String(e);
-    }
-    const s = await stats();
-    held = s.connections;
-    const perConnection = (s.rssBytes - baseline.rssBytes) / held;
-    const r = {
-      target: wanted,
-      attempted: level,
-      held,
-      failed,
-      error,
-      secondsToOpen: Math.round((performance.now() - t0) / 100) / 10,
-      serverRssMiB: Math.round(s.rssBytes / 2 ** 20),
-      serverHeapUsedMiB: Math.round(s.heapUsedBytes / 2 ** 20),
-      bytesPerConnection: Math.round(perConnection),
-      kibPerConnection: Math.round((perConnection / 1024) * 10) / 10,
-      heapBytesPerConnection: Math.round((s.heapUsedBytes - baseline.heapUsedBytes) / held),
-      load1: load1(),
-    };
-    console.log(JSON.stringify(r));
-    results.push(r);
-    if (error !== null || held < level * 0.99 || level < wanted) break;
+
+/** Idle-client processes, each with its descriptor limit raised like the servers'; stopped at clean-up. */
+function startClients(count: number): { clients: ChildProcess[]; stop: () => Promise<void> } {
+  const clients = Array.from({ length: count }, () => forkTs("parley/idleClients.ts"));
+  for (const c of clients) raiseFdLimit(c.pid!, FD_LIMIT);
+  const stop = onCleanup("stop idle clients", async () => {
+    await Promise.all(clients.map((c) => stopChild(c)));
+  });
+  return { clients, stop };
+}
+
+interface Batch {
+  client: ChildProcess;
+  wsUrl: string;
+  tokens: string[];
+}
+
+/** Opens every batch at once; resolves with what failed and how long each batch took. */
+async function open(batches: Batch[]): Promise<{ failed: number; error: string | null; seconds: number; batchSeconds: number[]; clientCpuSeconds: number }> {
+  const t0 = performance.now();
+  const clientCpu = () => batches.reduce((a, b) => a + cpuSeconds(b.client.pid!), 0);
+  const cpu0 = clientCpu();
+  const batchSeconds: number[] = batches.map(() => NaN);
+  const done = batches.map((b, i) => {
+    const answer = nextMessage<{ opened: number; failed: number }>(b.client, "opened", BUDGET_MS).then((r) => {
+      batchSeconds[i] = round1((performance.now() - t0) / 1000);
+      return r;
+    });
+    b.client.send({ cmd: "open", wsUrl: b.wsUrl, tokens: b.tokens, sourceAddresses: SOURCES });
+    return answer;
+  });
+  let failed = 0;
+  let error: string | null = null;
+  for (const r of await Promise.allSettled(done)) {
+    if (r.status === "fulfilled") failed += r.value.failed;
+    else error ??= String(r.reason);
   }
-  writeResult("connections", { serverFdLimit, baselineRssMiB: Math.round(baseline.rssBytes / 2 ** 20), accounts: ACCOUNTS, clientProcesses: CLIENT_PROCS, sourceAddresses: SOURCES.length, levels: results });
+  return { failed, error, seconds: round1((performance.now() - t0) / 1000), batchSeconds, clientCpuSeconds: clientCpu() - cpu0 };
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+const kib = (bytes: number) => round1(bytes / 1024);
+/** Splits `total` into `parts` near-equal whole shares. */
+const shares = (total: number, parts: number) => Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+
+/** The default set-up: one process, SQLite, in-process bus. */
+async function single(levels: number[]) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "parley-conns-"));
+  const removeDir = onCleanup("remove the SQLite directory", () => rmSync(dir, { recursive: true, force: true }));
+  const accounts = Math.max(...levels);
+  writeFileSync(path.join(dir, "seed.json"), JSON.stringify({ groups: [], loners: accounts, concurrency: 64 }));
+  const server = forkTs("parley/serverProcess.ts", ["--data", path.join(dir, "data"), "--seed", path.join(dir, "seed.json"), "--max-connections", String(FD_LIMIT)], ["--expose-gc"]);
+  const stopServer = onCleanup("stop the SQLite server", () => stopChild(server, 60_000));
+  const serverFdLimit = raiseFdLimit(server.pid!, FD_LIMIT);
+  /** What one server process can hold here: its descriptor limit, less room for the database and logs. */
+  const reachable = serverFdLimit - FD_RESERVE;
+  const clientProcesses = Number(values["single-clients"]);
+  const { clients, stop: stopClients } = startClients(clientProcesses);
+  const results: Record<string, unknown>[] = [];
+  try {
+    console.log(`single: server file-descriptor limit ${serverFdLimit}; seeding ${accounts} devices`);
+    const ready = await nextMessage<{ wsUrl: string; seeded: Seeded }>(server, "ready", 300_000);
+    const tokens = ready.seeded.clients.map((c) => c.token);
+    const baseline = await stats(server);
+    console.log(`single: baseline ${mib(baseline.rssBytes)} MiB RSS`);
+    let next = 0;
+    for (const wanted of levels) {
+      const level = Math.min(wanted, reachable);
+      const cpu0 = cpuSeconds(server.pid!);
+      let from = next;
+      const batches = shares(level - next, clientProcesses).map((n, i) => {
+        const b = { client: clients[i]!, wsUrl: ready.wsUrl, tokens: tokens.slice(from, from + n) };
+        from += n;
+        return b;
+      });
+      const opened = await open(batches);
+      const cpu = cpuSeconds(server.pid!) - cpu0;
+      const s = await stats(server);
+      const r = {
+        target: wanted,
+        attempted: level,
+        held: s.connections,
+        failed: opened.failed,
+        error: opened.error,
+        secondsToOpen: opened.seconds,
+        serverRssMiB: mib(s.rssBytes),
+        serverHeapUsedMiB: mib(s.heapUsedBytes),
+        kibPerConnection: kib((s.rssBytes - baseline.rssBytes) / s.connections),
+        heapBytesPerConnection: Math.round((s.heapUsedBytes - baseline.heapUsedBytes) / s.connections),
+        serverCpuMsPerConnection: Math.round(((cpu * 1000) / (level - next)) * 100) / 100,
+        clientCpuMsPerConnection: Math.round(((opened.clientCpuSeconds * 1000) / (level - next)) * 100) / 100,
+        load1: load1(),
+      };
+      next = level;
+      console.log("single:", JSON.stringify(r));
+      results.push(r);
+      if (opened.error !== null || r.held < level * 0.99 || level < wanted) break;
+    }
+    return { store: "sqlite", bus: "memory", serverFdLimit, baselineRssMiB: mib(baseline.rssBytes), accounts, clientProcesses, sourceAddresses: SOURCES.length, levels: results };
+  } finally {
+    await stopClients();
+    await stopServer();
+    await removeDir();
+  }
+}
+
+/** The scale-out set-up: INSTANCES processes on one PostgreSQL and one Redis. */
+async function scaleOut(levels: number[]) {
+  const perInstanceMax = Math.ceil(Math.max(...levels) / INSTANCES);
+  console.log(`scale-out: ${INSTANCES} instances; seeding ${perInstanceMax} devices in PostgreSQL`);
+  const t0 = performance.now();
+  const set = await startScaleOut({
+    instances: INSTANCES,
+    spec: { groups: [], loners: perInstanceMax, namePrefix: "c" },
+    poolPerInstance: Number(values["db-pool"]),
+    maxConnectionsPerInstance: FD_LIMIT,
+  });
+  const results: Record<string, unknown>[] = [];
+  try {
+    const setupSeconds = round1((performance.now() - t0) / 1000);
+    const fdLimits = set.instances.map((c) => raiseFdLimit(c.pid!, FD_LIMIT));
+    const reachable = Math.min(...fdLimits) - FD_RESERVE;
+    const { clients, stop: stopClients } = startClients(INSTANCES);
+    try {
+      const tokens = set.seeded.clients.map((c) => c.token);
+      const baseline = await set.stats();
+      console.log(`scale-out: set up in ${setupSeconds} s; baseline RSS per instance ${baseline.map((b) => mib(b.rssBytes)).join(", ")} MiB`);
+      const opened = baseline.map(() => 0);
+      for (const wanted of levels) {
+        const targets = shares(wanted, INSTANCES).map((n) => Math.min(n, reachable));
+        const attempted = targets.reduce((a, b) => a + b, 0);
+        const cpu0 = set.instances.reduce((a, c) => a + cpuSeconds(c.pid!), 0);
+        const services0 = servicesCpuSeconds();
+        const batches = targets.map((t, i) => ({ client: clients[i]!, wsUrl: set.wsUrls[i]!, tokens: tokens.slice(opened[i], t) }));
+        const newConnections = batches.reduce((a, b) => a + b.tokens.length, 0);
+        const result = await open(batches);
+        const cpu = set.instances.reduce((a, c) => a + cpuSeconds(c.pid!), 0) - cpu0;
+        const services1 = servicesCpuSeconds();
+        targets.forEach((t, i) => (opened[i] = t));
+        const s = await set.stats();
+        const held = s.reduce((a, x) => a + x.connections, 0);
+        const sum = (f: (x: InstanceStats) => number) => s.reduce((a, x) => a + f(x), 0);
+        const base = (f: (x: InstanceStats) => number) => baseline.reduce((a, x) => a + f(x), 0);
+        const perMs = (seconds: number) => Math.round(((seconds * 1000) / newConnections) * 100) / 100;
+        const r = {
+          target: wanted,
+          attempted,
+          held,
+          failed: result.failed,
+          error: result.error,
+          secondsToOpen: result.seconds,
+          serverRssMiB: mib(sum((x) => x.rssBytes)),
+          kibPerConnection: kib((sum((x) => x.rssBytes) - base((x) => x.rssBytes)) / held),
+          heapBytesPerConnection: Math.round((sum((x) => x.heapUsedBytes) - base((x) => x.heapUsedBytes)) / held),
+          serverCpuMsPerConnection: perMs(cpu),
+          postgresCpuMsPerConnection: perMs(services1.postgres - services0.postgres),
+          redisCpuMsPerConnection: perMs(services1.redis - services0.redis),
+          clientCpuMsPerConnection: perMs(result.clientCpuSeconds),
+          load1: load1(),
+          instances: s.map((x, i) => ({
+            attempted: targets[i],
+            held: x.connections,
+            secondsToOpen: result.batchSeconds[i],
+            rssMiB: mib(x.rssBytes),
+            kibPerConnection: kib((x.rssBytes - baseline[i]!.rssBytes) / x.connections),
+            heapBytesPerConnection: Math.round((x.heapUsedBytes - baseline[i]!.heapUsedBytes) / x.connections),
+          })),
+        };
+        console.log("scale-out:", JSON.stringify(r));
+        results.push(r);
+        if (result.error !== null || held < attempted * 0.99 || attempted < wanted) break;
+      }
+      return {
+        store: "postgres",
+        bus: "redis",
+        instances: INSTANCES,
+        serverFdLimit: Math.min(...fdLimits),
+        devices: perInstanceMax,
+        poolPerInstance: Number(values["db-pool"]),
+        clientProcesses: INSTANCES,
+        sourceAddresses: SOURCES.length,
+        setupSeconds,
+        baselineRssMiB: baseline.map((b) => mib(b.rssBytes)),
+        levels: results,
+      };
+    } finally {
+      await stopClients();
+    }
+  } finally {
+    await set.stop();
+  }
+}
+
+const startedAt = performance.now();
+try {
+  const out: Record<string, unknown> = {};
+  if (parts.includes("single")) out.single = await single(numbers(values["single-levels"]!));
+  if (parts.includes("scaleout")) out.scaleOut = await scaleOut(numbers(values.levels!));
+  out.elapsedSeconds = Math.round((performance.now() - startedAt) / 1000);
+  console.log("wrote", writeResult("connections", out));
 } finally {
-  await Promise.all(clients.map((c) => stopChild(c)));
-  await stopChild(server, 60_000);
-  rmSync(dir, { recursive: true, force: true });
+  await cleanup();
 }

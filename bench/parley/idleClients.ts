@@ -1,8 +1,10 @@
 /**
  * Holds authenticated, idle Parley connections for the connections scenario: each opens a
  * WebSocket from one of several loopback source addresses (one address has only ~28k ephemeral
- * ports), resumes a session and then sits idle. Its own process, so that several share the load.
- *   <- { cmd: "open", wsUrl, tokens, count, sourceAddresses }  -> { opened, failed } when done
+ * ports), resumes a session and then sits idle. Its own process, so that several share the load
+ * (each process also has only 20,000 file descriptors here).
+ *   <- { cmd: "open", wsUrl, tokens, sourceAddresses }  -> { opened, failed } when done: one
+ *      connection per token, token i from source address i mod their count (none: the kernel picks)
  *   <- { cmd: "stop" }
  */
 import WebSocket from "ws";
@@ -10,9 +12,9 @@ import WebSocket from "ws";
 const PARALLEL = 256;
 const sockets: WebSocket[] = [];
 
-function open(wsUrl: string, token: string, localAddress: string): Promise<boolean> {
+function open(wsUrl: string, token: string, localAddress: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, localAddress });
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     const timer = setTimeout(() => {
       ws.terminate();
       resolve(false);
@@ -34,7 +36,7 @@ function open(wsUrl: string, token: string, localAddress: string): Promise<boole
   });
 }
 
-process.on("message", async (m: { cmd: string; wsUrl: string; tokens: string[]; count: number; sourceAddresses: string[] }) => {
+process.on("message", async (m: { cmd: string; wsUrl: string; tokens: string[]; sourceAddresses: string[] }) => {
   if (m.cmd === "stop") {
     for (const ws of sockets) ws.terminate();
     process.exit(0);
@@ -44,9 +46,9 @@ process.on("message", async (m: { cmd: string; wsUrl: string; tokens: string[]; 
   let failed = 0;
   let next = 0;
   const worker = async () => {
-    while (next < m.count) {
+    while (next < m.tokens.length) {
       const i = next++;
-      const ok = await open(m.wsUrl, m.tokens[i % m.tokens.length]!, m.sourceAddresses[i % m.sourceAddresses.length]!);
+      const ok = await open(m.wsUrl, m.tokens[i]!, m.sourceAddresses[i % m.sourceAddresses.length]);
       if (ok) opened++;
       else failed++;
     }
