@@ -100,7 +100,7 @@ async function run({ wsUrl, clients: seeded, workload }: Run) {
 
   const clients: Client[] = [];
   for (let i = 0; i < seeded.length; i += CONNECT_CONCURRENCY) {
-    clients.push(...(await Promise.all(seeded.slice(i, i + CONNECT_CONCURRENCY).map((s) => connect(wsUrl, s, onData)))));
+    clients.push(...(await Promise.all(seeded.slice(i, i + CONNECT_CONCURRENCY).map((s) => connect(s.wsUrl ?? wsUrl, s, onData)))));
   }
   const rooms = new Map<string, Client[]>();
   for (const c of clients) {
