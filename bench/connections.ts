@@ -20,7 +20,7 @@
  * database dropped) however it ends; the result says what was reached.
  *
  *   node --conditions=parley-src --import tsx bench/connections.ts [--levels 10000,50000,100000]
- *        [--instances 6] [--single-levels 10000,20000] [--parts single,scaleout] [--budget-seconds 240]
+ *        [--instances 6] [--single-levels 10000,20000] [--parts single,scaleout] [--budget-seconds 300] [--source-addresses 8]
  */
 import { execFileSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -46,8 +46,8 @@ const { values } = parseArgs({
     "single-clients": { type: "string", default: "4" },
     /** PostgreSQL connections per instance: a resume is a few short reads. */
     "db-pool": { type: "string", default: "4" },
-    "budget-seconds": { type: "string", default: "240" },
-    "deadline-seconds": { type: "string", default: "900" },
+    "budget-seconds": { type: "string", default: "300" },
+    "deadline-seconds": { type: "string", default: "1080" },
     /** Loopback source addresses to spread connections over; 0 lets the kernel pick (by destination). */
     "source-addresses": { type: "string", default: "8" },
   },

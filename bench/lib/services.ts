@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { Redis } from "ioredis";
 import pg from "pg";
 
 /** A maintenance database to create and drop bench databases from. */
@@ -18,23 +19,71 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-async function adminQuery(sql: string): Promise<void> {
+async function adminQuery(sql: string): Promise<Record<string, unknown>[]> {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query(sql)).rows as Record<string, unknown>[];
   } finally {
     await client.end();
   }
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * Drops bench databases left by runs that no longer exist (a run killed with SIGKILL cannot clean
+ * up after itself; its name carries its pid).
+ */
+async function dropAbandonedDatabases(): Promise<void> {
+  for (const row of await adminQuery("SELECT datname FROM pg_database WHERE datname LIKE 'parley\\_bench\\_%'")) {
+    const name = String(row.datname);
+    const m = /^parley_bench_(\d+)_[0-9a-f]+$/.exec(name);
+    if (m && !alive(Number(m[1]))) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
 /** Creates an empty database with a name no other run uses (only [a-z0-9_], so safe to splice into SQL). */
 export async function createBenchDatabase(): Promise<BenchDatabase> {
+  await dropAbandonedDatabases();
   const name = `parley_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), name, drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/** Null when both PostgreSQL and Redis answer, else what is wrong (the scale-out scenarios need both). */
+export async function servicesProblem(): Promise<string | null> {
+  try {
+    await adminQuery("SELECT 1");
+  } catch (e) {
+    return `PostgreSQL at ${POSTGRES_ADMIN_URL}: ${String(e)}`;
+  }
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+    return null;
+  } catch (e) {
+    return `Redis at ${REDIS_URL}: ${String(e)}`;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** A Redis channel prefix no other run uses (pub/sub leaves no keys behind, so nothing to delete). */
