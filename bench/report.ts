@@ -117,12 +117,64 @@ if (crypto) {
   parts.push("");
 }
 
-type Conns = { serverFdLimit: number; baselineRssMiB: number; levels: { target: number; attempted: number; held: number; failed: number; error: string | null; secondsToOpen: number; serverRssMiB: number; kibPerConnection: number; heapBytesPerConnection: number; load1: number }[] };
+type ConnLevel = {
+  target: number;
+  attempted: number;
+  held: number;
+  failed: number;
+  error: string | null;
+  secondsToOpen: number;
+  serverRssMiB: number;
+  kibPerConnection: number;
+  heapBytesPerConnection: number;
+  serverCpuMsPerConnection?: number;
+  postgresCpuMsPerConnection?: number;
+  redisCpuMsPerConnection?: number;
+  clientCpuMsPerConnection?: number;
+  load1: number;
+  instances?: { attempted: number; held: number; secondsToOpen: number; rssMiB: number; kibPerConnection: number; heapBytesPerConnection: number }[];
+};
+type ConnPart = { serverFdLimit: number; baselineRssMiB: number | number[]; levels: ConnLevel[]; instances?: number; devices?: number; accounts?: number; setupSeconds?: number };
+type Conns = { single?: ConnPart; scaleOut?: ConnPart; elapsedSeconds?: number };
 const conns = load<Conns>("connections");
 if (conns) {
-  parts.push(`### Idle authenticated connections (scenario 2)\n\n${env(conns.environment)}. Server file-descriptor limit inside the run: ${n(conns.result.serverFdLimit)}; baseline RSS ${conns.result.baselineRssMiB} MiB.\n`);
-  parts.push("| target | held | failed | seconds to open | server RSS MiB | KiB RSS per connection | heap bytes per connection | load |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const l of conns.result.levels) parts.push(`| ${n(l.target)} | ${n(l.held)} | ${n(l.failed)} | ${l.secondsToOpen} | ${l.serverRssMiB} | ${l.kibPerConnection} | ${n(l.heapBytesPerConnection)} | ${l.load1} |`);
+  const { single, scaleOut } = conns.result;
+  const cpu = (l: ConnLevel) => [l.serverCpuMsPerConnection, l.postgresCpuMsPerConnection, l.redisCpuMsPerConnection, l.clientCpuMsPerConnection].map((x) => (x === undefined ? "—" : x)).join(" / ");
+  parts.push(`### Idle authenticated connections (scenario 2)\n\n${env(conns.environment)}. Server file-descriptor limit inside the run: ${n(single?.serverFdLimit ?? scaleOut?.serverFdLimit)} per process (the hard limit here). Each connection resumes a session of its own device on its server process${conns.result.elapsedSeconds ? `; the whole scenario took ${conns.result.elapsedSeconds} s` : ""}.\n`);
+  parts.push("| set-up | target | held | failed | seconds to open | server RSS MiB | KiB RSS per connection | heap bytes per connection | CPU ms per connection opened: Parley / PostgreSQL / Redis / clients | load |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+  const rows = (what: string, part: ConnPart | undefined) => {
+    for (const l of part?.levels ?? []) parts.push(`| ${what} | ${n(l.target)} | ${n(l.held)} | ${n(l.failed)}${l.error ? " (" + l.error + ")" : ""} | ${l.secondsToOpen} | ${n(l.serverRssMiB)} | ${l.kibPerConnection} | ${n(l.heapBytesPerConnection)} | ${cpu(l)} | ${l.load1} |`);
+  };
+  rows(`one process, SQLite (baseline RSS ${single?.baselineRssMiB} MiB)`, single);
+  if (scaleOut) {
+    const base = scaleOut.baselineRssMiB as number[];
+    rows(`${scaleOut.instances} instances, PostgreSQL + Redis (baseline RSS ${base.reduce((a, b) => a + b, 0)} MiB in all)`, scaleOut);
+    const top = scaleOut.levels[scaleOut.levels.length - 1];
+    if (top?.instances) {
+      parts.push(`\nEach instance at ${n(top.target)} (${n(scaleOut.devices)} devices seeded through the PostgresStore, device k holding connection k of every instance; set-up with seeding ${scaleOut.setupSeconds} s):\n`);
+      parts.push("| instance | held | seconds to open | RSS MiB (baseline) | KiB RSS per connection | heap bytes per connection |\n| ---: | ---: | ---: | --- | ---: | ---: |");
+      top.instances.forEach((x, i) => parts.push(`| ${i + 1} | ${n(x.held)} | ${x.secondsToOpen} | ${x.rssMiB} (${base[i]}) | ${x.kibPerConnection} | ${n(x.heapBytesPerConnection)} |`));
+    }
+  }
+  parts.push("");
+}
+
+type ScaleOutSummary = Summary & { postgresCpuUsPerDelivery: number; redisCpuUsPerDelivery: number };
+type ScaleOutEntry = { description: string; setups: Record<string, { description: string; summary: ScaleOutSummary; runs: { load1: number }[] }> };
+const scaled = load<Record<string, ScaleOutEntry | number>>("fanout-scaleout");
+if (scaled) {
+  const rows = Object.entries(scaled.result).filter((e): e is [string, ScaleOutEntry] => typeof e[1] === "object");
+  const loads = rows.flatMap(([, r]) => Object.values(r.setups).flatMap((x) => x.runs.map((y) => y.load1)));
+  const repeats = Object.values(rows[0]?.[1].setups ?? {})[0]?.runs.length ?? 0;
+  parts.push(`### Fan-out on PostgreSQL + Redis (scenario 1, scale-out)\n\n${env(scaled.environment)}. Medians of ${repeats} runs each, set-ups taking turns; loads during runs: ${loads.join(", ")}. Every message and every ack durable in each set-up; in "two instances" the room's members and senders are split between them, so half the deliveries cross Redis.\n`);
+  parts.push("| scenario | set-up | deliveries/s | messages/s | p50 / p99 / p99.9 ms | Parley CPU µs per delivery | PostgreSQL / Redis CPU µs per delivery | Parley RSS MiB |\n| --- | --- | ---: | ---: | --- | ---: | --- | ---: |");
+  for (const [name, r] of rows) {
+    for (const [, x] of Object.entries(r.setups)) {
+      const m = x.summary;
+      const ms = (v: number | null) => (v === null ? "—" : v);
+      parts.push(`| ${name}: ${r.description} | ${x.description} | ${n(m.deliveriesPerSec)} | ${n(m.messagesPerSec)} | ${ms(m.p50Ms)} / ${ms(m.p99Ms)} / ${ms(m.p999Ms)} | ${m.serverCpuUsPerDelivery} | ${n(m.postgresCpuUsPerDelivery)} / ${n(m.redisCpuUsPerDelivery)} | ${m.serverRssMiB} |`);
+    }
+  }
   parts.push("");
 }
 
