@@ -171,8 +171,10 @@ if (scaled) {
   for (const [name, r] of rows) {
     for (const [, x] of Object.entries(r.setups)) {
       const m = x.summary;
-      const ms = (v: number | null) => (v === null ? "—" : v);
-      parts.push(`| ${name}: ${r.description} | ${x.description} | ${n(m.deliveriesPerSec)} | ${n(m.messagesPerSec)} | ${ms(m.p50Ms)} / ${ms(m.p99Ms)} / ${ms(m.p999Ms)} | ${m.serverCpuUsPerDelivery} | ${n(m.postgresCpuUsPerDelivery)} / ${n(m.redisCpuUsPerDelivery)} | ${m.serverRssMiB} |`);
+      // Medians of an even count fall between runs: round them as the single runs are.
+      const r1 = (v: number | null) => (v === null || Number.isNaN(v) ? "—" : n(Math.round(v * 10) / 10));
+      const r0 = (v: number | null) => (v === null || Number.isNaN(v) ? "—" : n(Math.round(v)));
+      parts.push(`| ${name}: ${r.description} | ${x.description} | ${r0(m.deliveriesPerSec)} | ${r0(m.messagesPerSec)} | ${r1(m.p50Ms)} / ${r1(m.p99Ms)} / ${r1(m.p999Ms)} | ${r1(m.serverCpuUsPerDelivery)} | ${r1(m.postgresCpuUsPerDelivery)} / ${r1(m.redisCpuUsPerDelivery)} | ${r0(m.serverRssMiB)} |`);
     }
   }
   parts.push("");
