@@ -49,6 +49,9 @@ test("node HPKE: Open of the RFC 9180 A.1.1 ciphertext gives its plaintext, and 
   await assert.rejects(hpke.open(skR, hex(A11.pkEm), ct, hex(A11.info), hex(A11.aad)));
   await assert.rejects(hpke.open(skR, hex(A11.pkEm), hex(A11.ct), hex(A11.info.slice(2)), hex(A11.aad)));
   await assert.rejects(hpke.open(skR, hex(A11.pkEm).subarray(1), hex(A11.ct), hex(A11.info), hex(A11.aad)));
+  // A low-order public key gives an all-zero DH output, which RFC 9180 §7.1.4 says to refuse.
+  await assert.rejects(hpke.seal(await hpke.importPublicKey(new Uint8Array(32)), hex("00"), new Uint8Array(), undefined), /X25519/);
+  await assert.rejects(hpke.open(skR, new Uint8Array(32), hex(A11.ct), hex(A11.info), hex(A11.aad)), /X25519/);
   await assert.rejects(hpke.importPublicKey(rnd(31)));
   await assert.rejects(hpke.importPrivateKey(rnd(33)));
 });

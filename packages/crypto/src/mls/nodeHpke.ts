@@ -88,8 +88,12 @@ function publicJwk(key: KeyObject): { x: string } {
 function importPublic(raw: Uint8Array): X25519Key {
   if (raw.length !== NPK) throw new CryptoError(`X25519 public key must be ${NPK} bytes`);
   const bytes = Buffer.from(raw);
-  const key = createPublicKey({ key: { kty: "OKP", crv: "X25519", x: bytes.toString("base64url") }, format: "jwk" });
-  return new X25519Key("public", key, bytes);
+  try {
+    const key = createPublicKey({ key: { kty: "OKP", crv: "X25519", x: bytes.toString("base64url") }, format: "jwk" });
+    return new X25519Key("public", key, bytes);
+  } catch (e) {
+    throw new CryptoError(`X25519 public key: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /**
@@ -122,7 +126,12 @@ const asPrivateKey = (k: X25519Key) => k as unknown as PrivateKey;
 
 /** DH(sk, pk), refusing the all-zero output as RFC 9180 §7.1.4 requires (OpenSSL refuses it too). */
 function dh(sk: X25519Key, pk: X25519Key): Buffer {
-  const out = diffieHellman({ privateKey: sk.key, publicKey: pk.key });
+  let out: Buffer;
+  try {
+    out = diffieHellman({ privateKey: sk.key, publicKey: pk.key });
+  } catch (e) {
+    throw new CryptoError(`X25519: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (out.every((b) => b === 0)) throw new CryptoError("X25519: all-zero shared secret");
   return out;
 }
