@@ -93,21 +93,43 @@ async function messages() {
   };
 }
 
+/** CPU time of this process (all its threads, so the garbage collector's helpers too) since `u0`, in ms. */
+const cpuMs = (u0: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(u0);
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Update commits (an empty commit with a path) by the creator, processed by the first added
+ * member. Create and process times cover MlsGroup.commitUpdate() (which also encodes the new
+ * epoch's GroupInfo for the server) and MlsGroup.process(); saving the state afterwards
+ * (serialize(), which a client does before it sends) is timed on its own.
+ */
 async function commits(size: number) {
   const { group: a, joined: b, add, addMs, joinMs } = await makeGroup(size);
   const create: number[] = [];
+  const createCpu: number[] = [];
   const proc: number[] = [];
+  const procCpu: number[] = [];
+  const save: number[] = [];
   let commitBytes = 0;
   for (let i = 0; i < COMMITS; i++) {
     const t0 = process.hrtime.bigint();
+    const u0 = process.cpuUsage();
     const pending = await a.commitUpdate();
     create.push(ms(t0));
+    createCpu.push(cpuMs(u0));
     commitBytes = pending.commit.length;
     await a.merge(pending);
     const t1 = process.hrtime.bigint();
+    const u1 = process.cpuUsage();
     const p = await b.process(pending.commit);
     proc.push(ms(t1));
+    procCpu.push(cpuMs(u1));
     if (p.kind !== "commit" || b.epoch !== a.epoch) throw new Error("bench: commit not processed");
+    const t2 = process.hrtime.bigint();
+    b.serialize();
+    save.push(ms(t2));
   }
   const r = (x: number) => Math.round(x * 10) / 10;
   return {
@@ -116,6 +138,9 @@ async function commits(size: number) {
     joinFromWelcomeMs: r(joinMs),
     updateCommitCreateMs: r(median(create)),
     updateCommitProcessMs: r(median(proc)),
+    updateCommitCreateCpuMs: r(median(createCpu)),
+    updateCommitProcessCpuMs: r(median(procCpu)),
+    stateSerializeMs: r(median(save)),
     samples: COMMITS,
     welcomeBytes: add.welcome?.length ?? 0,
     groupInfoBytes: add.groupInfo.length,

@@ -7,16 +7,20 @@ import type { CryptoProvider } from "ts-mls";
 import { nodeCryptoProvider } from "../src/node.js";
 import { setMlsCryptoProvider } from "../src/mls/index.js";
 
-const used = { signs: 0, aeadOpens: 0 };
+const used = { signs: 0, aeadOpens: 0, hpkeSeals: 0 };
 const counting: CryptoProvider = {
   async getCiphersuiteImpl(cs) {
     const impl = await nodeCryptoProvider.getCiphersuiteImpl(cs);
     const { sign } = impl.signature;
-    const { decryptAead } = impl.hpke;
+    const { decryptAead, seal } = impl.hpke;
     return {
       ...impl,
       signature: { ...impl.signature, sign: (k, m) => (used.signs++, sign(k, m)) },
-      hpke: { ...impl.hpke, decryptAead: (k, n, a, c) => (used.aeadOpens++, decryptAead(k, n, a, c)) },
+      hpke: {
+        ...impl.hpke,
+        decryptAead: (k, n, a, c) => (used.aeadOpens++, decryptAead(k, n, a, c)),
+        seal: (k, p, i, a) => (used.hpkeSeals++, seal(k, p, i, a)),
+      },
     };
   },
 };
@@ -30,4 +34,5 @@ await import("./mls-credential-validation.test.js");
 after(() => {
   assert.ok(used.signs > 100, `the suites signed through the node provider (${used.signs})`);
   assert.ok(used.aeadOpens > 10, `the suites decrypted through the node provider (${used.aeadOpens})`);
+  assert.ok(used.hpkeSeals > 10, `the suites' commits and Welcomes sealed with the node provider's HPKE (${used.hpkeSeals})`);
 });

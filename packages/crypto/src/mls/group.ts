@@ -434,7 +434,9 @@ export class MlsGroup {
     try {
       result = await createCommit(
         { state: this.state, cipherSuite: this.cs },
-        { extraProposals: proposals, wireAsPublicMessage: true, ratchetTreeExtension: true },
+        // The ratchet tree goes only into a Welcome's GroupInfo, and a Welcome exists only when
+        // someone is added: without adds, encoding and signing it would be thrown away.
+        { extraProposals: proposals, wireAsPublicMessage: true, ratchetTreeExtension: this.commitAdds(proposals) },
       );
     } catch (e) {
       throw toMlsError(e, what, { before, now: this.audit });
@@ -454,6 +456,14 @@ export class MlsGroup {
     this.pendings.push({ pending, commit, newState: result.newState, consumed: result.consumed });
     if (this.pendings.length > MAX_PENDING_COMMITS) this.pendings.shift();
     return pending;
+  }
+
+  /** Whether a commit of these proposals (and the pending ones it will include by reference) adds anyone. */
+  private commitAdds(proposals: Proposal[]): boolean {
+    return (
+      proposals.some((p) => p.proposalType === "add") ||
+      Object.values(this.state.unappliedProposals).some((p) => p.proposal.proposalType === "add")
+    );
   }
 
   /** Moves to a commit's new state and forgets every other pending commit (they were for the old epoch). */

@@ -47,6 +47,10 @@ export function diffMembers(before: RatchetTree, after: RatchetTree): { added: M
   const added: MlsMember[] = [];
   const removed: MlsMember[] = [];
   for (let leaf = 0; leaf < width; leaf++) {
+    // Trees of consecutive epochs share the node objects of leaves that did not change (ts-mls
+    // copies the array, not the nodes); one object read twice is one member, so skip the compare.
+    const node = leafToNodeIndex(toLeafIndex(leaf));
+    if (node < before.length && before[node] === after[node]) continue;
     const was = memberAt(before, leaf);
     const is = memberAt(after, leaf);
     if (was !== undefined && (is === undefined || !sameMember(was, is))) removed.push(was);

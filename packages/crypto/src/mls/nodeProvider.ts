@@ -6,8 +6,8 @@
  * application message costs a few dozen such calls, so the default path manages well under a
  * thousand encrypts a second. node:crypto does the same primitives synchronously on cached
  * KeyObjects. Nothing here is home-made: SHA-256, HMAC, AES-128-GCM and Ed25519 are OpenSSL's;
- * HKDF (RFC 5869) is the two-line composition of HMAC that the RFC defines; HPKE (the only part
- * with a KEM) stays ts-mls's own @hpke/core implementation, with its AEAD calls routed here.
+ * HKDF (RFC 5869) is the two-line composition of HMAC that the RFC defines; HPKE (RFC 9180, for
+ * this one suite) is composed of the same primitives and X25519 in nodeHpke.ts.
  *
  * Only for Node: it is reachable through the "@parley/crypto/node" entry, never from the
  * browser build.
@@ -27,6 +27,7 @@ import {
 } from "node:crypto";
 import { defaultCryptoProvider, type Ciphersuite, type CiphersuiteImpl, type CryptoProvider } from "ts-mls";
 import { CryptoError } from "ts-mls/mlsError.js";
+import { nodeHpke } from "./nodeHpke.js";
 import { CIPHERSUITE } from "./suite.js";
 
 const HASH_BYTES = 32;
@@ -87,12 +88,22 @@ function ed25519PublicKey(publicKey: Uint8Array): KeyObject {
 }
 
 function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return u8(createHmac("sha256", buf(key)).update(buf(data)).digest());
+  // Uint8Arrays go in as they are: wrapping each in a Buffer view costs more than it seems when
+  // a commit in a large group makes thousands of these calls.
+  return u8(createHmac("sha256", key).update(data).digest());
 }
+
+const ONE = Buffer.from([1]);
 
 /** RFC 5869 §2.3 HKDF-Expand over HMAC-SHA-256. */
 function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   if (length > 255 * HASH_BYTES) throw new CryptoError("HKDF-Expand: length too large");
+  if (length <= HASH_BYTES) {
+    // One block, T(1) = HMAC(PRK, info || 0x01): what MLS asks for almost always (a commit in a
+    // large group derives a few thousand secret-tree secrets), without the loop's copies.
+    const t = createHmac("sha256", prk).update(info).update(ONE).digest();
+    return new Uint8Array(t.buffer, t.byteOffset, length);
+  }
   const out = new Uint8Array(length);
   let previous: Buffer = Buffer.alloc(0);
   const counter = Buffer.alloc(1);
@@ -140,7 +151,7 @@ async function nodeSuite(cs: Ciphersuite): Promise<CiphersuiteImpl> {
     name: cs.name,
     hash: {
       async digest(data) {
-        return u8(createHash("sha256").update(buf(data)).digest());
+        return u8(createHash("sha256").update(data).digest());
       },
       async mac(key, data) {
         return hmac(key, data);
@@ -177,7 +188,8 @@ async function nodeSuite(cs: Ciphersuite): Promise<CiphersuiteImpl> {
         return { signKey, publicKey: u8(spki.subarray(spki.length - 32)) };
       },
     },
-    hpke: {
+    // HPKE itself (X25519 KEM, key schedule) also runs on node:crypto: see nodeHpke.ts.
+    hpke: nodeHpke({
       ...base.hpke,
       async encryptAead(key, nonce, aad, plaintext) {
         return aesGcmEncrypt(key, nonce, aad, plaintext);
@@ -185,7 +197,7 @@ async function nodeSuite(cs: Ciphersuite): Promise<CiphersuiteImpl> {
       async decryptAead(key, nonce, aad, ciphertext) {
         return aesGcmDecrypt(key, nonce, aad, ciphertext);
       },
-    },
+    }),
     rng: {
       randomBytes(n) {
         return u8(nodeRandomBytes(n));
