@@ -6,9 +6,12 @@
  *   node --conditions=parley-src --import tsx bench/crypto/mls.ts [--provider node|default|both]
  *        [--sizes 2,10,100,1000] [--messages 5000] [--commits 3]
  *
+ * For the message part alone, keep the commit part short: --sizes 2 --commits 1.
+ *
  * The credential validator accepts everyone: the real one (a device-certificate check) costs one
  * Ed25519 verify per new leaf and is measured with the rest of the client elsewhere.
  */
+import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { parseArgs } from "node:util";
 import {
   MlsGroup,
@@ -68,19 +71,48 @@ async function makeGroup(size: number) {
   return { group, joined, add, addMs, joinMs };
 }
 
+/** Messages run before timing starts, so the JIT has compiled the path being measured. */
+const WARMUP_MESSAGES = 500;
+
+const cpuMicros = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+};
+
+/**
+ * The ceiling for one core: an application message costs its sender one Ed25519 signature and
+ * each recipient one verification (RFC 9420 signs every message), so sign+verify pairs per
+ * second on node:crypto, measured in the same run over a message of the size MLS signs.
+ */
+function signatureCeiling(count: number): number {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const signed = new Uint8Array(PLAINTEXT_BYTES + 200).fill(1);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    if (!verify(null, signed, publicKey, sign(null, signed, privateKey))) throw new Error("bench: Ed25519 failed");
+  }
+  return Math.round(count / (ms(t0) / 1000));
+}
+
 async function messages() {
   const { group: a, joined: b } = await makeGroup(2);
   const plaintext = new Uint8Array(PLAINTEXT_BYTES).fill(7);
+  for (let i = 0; i < WARMUP_MESSAGES; i++) await b.process(await a.encrypt(plaintext));
   const cts: Uint8Array[] = [];
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < MESSAGES; i++) cts.push(await a.encrypt(plaintext));
   const encMs = ms(t0);
+  const encCpu = cpuMicros(c0);
+  const c1 = process.cpuUsage();
   const t1 = process.hrtime.bigint();
   for (const ct of cts) {
     const p = await b.process(ct);
     if (p.kind !== "application" || p.plaintext.length !== PLAINTEXT_BYTES) throw new Error("bench: decrypt returned the wrong thing");
   }
   const decMs = ms(t1);
+  const decCpu = cpuMicros(c1);
+  const r = (x: number) => Math.round(x * 10) / 10;
   return {
     messages: MESSAGES,
     plaintextBytes: PLAINTEXT_BYTES,
@@ -89,6 +121,11 @@ async function messages() {
     decryptPerSec: Math.round(MESSAGES / (decMs / 1000)),
     /** One message encrypted by its sender and decrypted by one recipient, on one core. */
     encryptDecryptPerSec: Math.round(MESSAGES / ((encMs + decMs) / 1000)),
+    /** Process CPU time (all threads, so GC included) per message: less disturbed by other load than wall time. */
+    cpuMicrosPerEncrypt: r(encCpu / MESSAGES),
+    cpuMicrosPerDecrypt: r(decCpu / MESSAGES),
+    /** Ed25519 sign+verify pairs per second on node:crypto in the same run: what one core could do if MLS cost nothing else. */
+    signatureCeilingPerSec: signatureCeiling(Math.min(MESSAGES, 2000)),
     load1: load1(),
   };
 }

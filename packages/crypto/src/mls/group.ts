@@ -24,7 +24,6 @@
  */
 import {
   acceptAll,
-  createApplicationMessage,
   createCommit,
   createGroup,
   createGroupInfoWithExternalPubAndRatchetTree,
@@ -40,10 +39,13 @@ import {
   type GroupState,
   type IncomingMessageCallback,
   type MLSMessage,
+  type PrivateMessage,
   type Proposal,
 } from "ts-mls";
+import { checkCanSendApplicationMessages } from "ts-mls/clientState.js";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { decryptSenderData } from "ts-mls/privateMessage.js";
+import { openApplicationMessage, sealApplicationMessage, wipe, type ReceiverEpoch } from "./applicationMessage.js";
 import { assertBytes, decodeAs, decodeMessage, encodeMessage, toBase64 } from "./codec.js";
 import { MlsError, MlsErrorCode, toMlsError, type ValidatorAudit } from "./errors.js";
 import { checkExternalCommit, joinByExternalCommit, joinFromWelcome } from "./join.js";
@@ -351,19 +353,16 @@ export class MlsGroup {
       if (Object.keys(this.state.unappliedProposals).length > 0) {
         throw new MlsError(MlsErrorCode.Rejected, "encrypt: proposals are waiting; commit them (commitUpdate) before sending");
       }
-      const padded: ClientState = {
-        ...this.state,
-        clientConfig: { ...this.state.clientConfig, paddingConfig: applicationPadding(plaintext.length, PADDING_BUCKET_BYTES) },
-      };
-      let result;
+      let sealed;
       try {
-        result = await createApplicationMessage(padded, plaintext, this.cs);
+        checkCanSendApplicationMessages(this.state);
+        sealed = await sealApplicationMessage(this.state, plaintext, applicationPadding(plaintext.length, PADDING_BUCKET_BYTES), this.cs);
       } catch (e) {
         throw toMlsError(e, "encrypt");
       }
-      this.state = { ...result.newState, clientConfig: this.state.clientConfig };
-      result.consumed.forEach(zeroOutUint8Array);
-      return encodeMessage({ version: "mls10", wireformat: "mls_private_message", privateMessage: result.privateMessage });
+      this.state = { ...this.state, secretTree: sealed.secretTree };
+      wipe(sealed.consumed);
+      return encodeMessage({ version: "mls10", wireformat: "mls_private_message", privateMessage: sealed.privateMessage });
     });
   }
 
@@ -507,6 +506,8 @@ export class MlsGroup {
       });
     }
 
+    if (isApplication && message.wireformat === "mls_private_message") return this.openApplication(message.privateMessage, epoch === current);
+
     if (message.wireformat === "mls_public_message") this.checkPublicSender(message.publicMessage.content);
     const senderLeaf = message.wireformat === "mls_private_message" ? await this.privateSender(message.privateMessage) : undefined;
     const before = this.state;
@@ -534,10 +535,8 @@ export class MlsGroup {
     result.consumed.forEach(zeroOutUint8Array);
 
     if (result.kind === "applicationMessage") {
-      const tree = epoch === current ? before.ratchetTree : before.historicalReceiverData.get(epoch)!.ratchetTree;
-      const sender = senderLeaf === undefined ? undefined : memberAt(tree, senderLeaf);
-      if (sender === undefined) throw new MlsError(MlsErrorCode.Rejected, "process: the sender is not a member");
-      return { kind: "application", plaintext: result.message, sender, epoch: epochNumber(epoch) };
+      // openApplication handles application messages; ts-mls reads the content type from the header.
+      throw new MlsError(MlsErrorCode.Rejected, "process: application data inside a handshake message");
     }
     if (contentType === "proposal") return { kind: "proposal", epoch: this.epoch };
 
@@ -568,6 +567,30 @@ export class MlsGroup {
       sender = memberAt(this.state.ratchetTree, senderLeaf) ?? memberAt(before.ratchetTree, senderLeaf) ?? null;
     }
     return { kind: "commit", epoch: this.epoch, sender, external, added, removed };
+  }
+
+  /** An application message of the current epoch or of a retained past one. */
+  private async openApplication(pm: PrivateMessage, current: boolean): Promise<Processed> {
+    const state = this.state;
+    const epoch: ReceiverEpoch = current
+      ? { senderDataSecret: state.keySchedule.senderDataSecret, secretTree: state.secretTree, ratchetTree: state.ratchetTree, groupContext: state.groupContext }
+      : state.historicalReceiverData.get(pm.epoch)!;
+    let opened;
+    try {
+      opened = await openApplicationMessage(pm, epoch, this.ownLeafIndex, state.clientConfig.keyRetentionConfig, this.cs);
+    } catch (e) {
+      throw toMlsError(e, "process");
+    }
+    const sender = memberAt(epoch.ratchetTree, opened.senderLeaf);
+    if (sender === undefined) throw new MlsError(MlsErrorCode.Rejected, "process: the sender is not a member");
+    if (current) {
+      this.state = { ...state, secretTree: opened.secretTree };
+    } else {
+      const historical = new Map(state.historicalReceiverData).set(pm.epoch, { ...state.historicalReceiverData.get(pm.epoch)!, secretTree: opened.secretTree });
+      this.state = { ...state, historicalReceiverData: historical };
+    }
+    wipe(opened.consumed);
+    return { kind: "application", plaintext: opened.plaintext, sender, epoch: epochNumber(pm.epoch) };
   }
 
   /**

@@ -56,7 +56,7 @@ class KeyCache {
   /** `secret` caches under a digest, so no copy of a private key sits in a string. */
   constructor(private readonly secret: boolean) {}
   get(bytes: Uint8Array, make: () => KeyObject): KeyObject {
-    const id = this.secret ? createHash("sha256").update(buf(bytes)).digest("base64") : buf(bytes).toString("base64");
+    const id = this.secret ? createHash("sha256").update(bytes).digest("base64") : buf(bytes).toString("base64");
     let key = this.map.get(id);
     if (key === undefined) {
       key = make();
@@ -87,29 +87,27 @@ function ed25519PublicKey(publicKey: Uint8Array): KeyObject {
   });
 }
 
+// node:crypto takes Uint8Arrays as they are; results come back as Buffers, which are handed on
+// as plain Uint8Array views (u8) because Buffer's slice() does not copy.
+
 function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
-  // Uint8Arrays go in as they are: wrapping each in a Buffer view costs more than it seems when
-  // a commit in a large group makes thousands of these calls.
   return u8(createHmac("sha256", key).update(data).digest());
 }
 
-const ONE = Buffer.from([1]);
+const COUNTER_BYTES = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
 
 /** RFC 5869 §2.3 HKDF-Expand over HMAC-SHA-256. */
 function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   if (length > 255 * HASH_BYTES) throw new CryptoError("HKDF-Expand: length too large");
   if (length <= HASH_BYTES) {
-    // One block, T(1) = HMAC(PRK, info || 0x01): what MLS asks for almost always (a commit in a
-    // large group derives a few thousand secret-tree secrets), without the loop's copies.
-    const t = createHmac("sha256", prk).update(info).update(ONE).digest();
-    return new Uint8Array(t.buffer, t.byteOffset, length);
+    // One block, T(1) = HMAC(PRK, info || 0x01): every expansion MLS makes in this suite.
+    const block = createHmac("sha256", prk).update(info).update(COUNTER_BYTES[1]!).digest();
+    return length === HASH_BYTES ? u8(block) : new Uint8Array(block.subarray(0, length));
   }
   const out = new Uint8Array(length);
-  let previous: Buffer = Buffer.alloc(0);
-  const counter = Buffer.alloc(1);
+  let previous: Uint8Array = new Uint8Array(0);
   for (let offset = 0, i = 1; offset < length; i++) {
-    counter[0] = i;
-    previous = createHmac("sha256", buf(prk)).update(previous).update(buf(info)).update(counter).digest();
+    previous = createHmac("sha256", prk).update(previous).update(info).update(COUNTER_BYTES[i]!).digest();
     out.set(previous.subarray(0, Math.min(HASH_BYTES, length - offset)), offset);
     offset += HASH_BYTES;
   }
@@ -117,21 +115,30 @@ function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Arr
 }
 
 function aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, plaintext: Uint8Array): Uint8Array {
-  const cipher = createCipheriv(aesName(key), buf(key), buf(nonce));
-  if (aad !== undefined && aad.length > 0) cipher.setAAD(buf(aad));
-  const head = cipher.update(buf(plaintext));
+  const cipher = createCipheriv(aesName(key), key, nonce);
+  if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
+  const head = cipher.update(plaintext);
   const tail = cipher.final();
-  return u8(Buffer.concat([head, tail, cipher.getAuthTag()]));
+  const out = new Uint8Array(head.length + tail.length + GCM_TAG_BYTES);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  out.set(cipher.getAuthTag(), head.length + tail.length);
+  return out;
 }
 
 function aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, ciphertext: Uint8Array): Uint8Array {
   if (ciphertext.length < GCM_TAG_BYTES) throw new CryptoError("AES-GCM: ciphertext shorter than its tag");
   try {
-    const decipher = createDecipheriv(aesName(key), buf(key), buf(nonce));
-    if (aad !== undefined && aad.length > 0) decipher.setAAD(buf(aad));
-    decipher.setAuthTag(buf(ciphertext.subarray(ciphertext.length - GCM_TAG_BYTES)));
-    const head = decipher.update(buf(ciphertext.subarray(0, ciphertext.length - GCM_TAG_BYTES)));
-    return u8(Buffer.concat([head, decipher.final()]));
+    const decipher = createDecipheriv(aesName(key), key, nonce);
+    if (aad !== undefined && aad.length > 0) decipher.setAAD(aad);
+    decipher.setAuthTag(ciphertext.subarray(ciphertext.length - GCM_TAG_BYTES));
+    const head = decipher.update(ciphertext.subarray(0, ciphertext.length - GCM_TAG_BYTES));
+    const tail = decipher.final();
+    if (tail.length === 0) return u8(head);
+    const out = new Uint8Array(head.length + tail.length);
+    out.set(head, 0);
+    out.set(tail, head.length);
+    return out;
   } catch (e) {
     throw new CryptoError(`AES-GCM: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -158,7 +165,7 @@ async function nodeSuite(cs: Ciphersuite): Promise<CiphersuiteImpl> {
       },
       async verifyMac(key, mac, data) {
         const expected = hmac(key, data);
-        return mac.length === expected.length && timingSafeEqual(buf(mac), buf(expected));
+        return mac.length === expected.length && timingSafeEqual(mac, expected);
       },
     },
     kdf: {
@@ -172,12 +179,12 @@ async function nodeSuite(cs: Ciphersuite): Promise<CiphersuiteImpl> {
     },
     signature: {
       async sign(signKey, message) {
-        return u8(nodeSign(null, buf(message), ed25519PrivateKey(signKey)));
+        return u8(nodeSign(null, message, ed25519PrivateKey(signKey)));
       },
       async verify(publicKey, message, signature) {
         if (signature.length !== 64) return false;
         try {
-          return nodeVerify(null, buf(message), ed25519PublicKey(publicKey), buf(signature));
+          return nodeVerify(null, message, ed25519PublicKey(publicKey), signature);
         } catch {
           return false;
         }
