@@ -191,6 +191,9 @@ export class PostgresStore implements Store {
   ackDelivery(conversationId: string, deviceId: string, seq: number) {
     return this.delivery.ack(conversationId, deviceId, seq);
   }
+  advanceCursor(conversationId: string, deviceId: string, cursor: number): Promise<void> {
+    return this.delivery.advance(conversationId, deviceId, cursor);
+  }
   countPending(deviceId: string): Promise<{ entries: number; welcomes: number }> {
     return this.delivery.countPending(deviceId);
   }
