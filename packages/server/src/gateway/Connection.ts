@@ -244,8 +244,8 @@ export class Connection implements ConnectionControl {
     if (OWN_POSITION_TYPES.has(req.type)) return null;
     // Revocation closes live connections through the bus; this catches the race with a request
     // already on its way.
-    const device = await this.deps.store.getDevice(session.deviceId);
-    if (!device || device.revokedAt !== null) {
+    // Only the revocation column: reading the whole row, credential included, was most of this check's cost.
+    if (!(await this.deps.store.isDeviceActive(session.deviceId))) {
       this.closeAfterReply(CloseCode.SessionRevoked, "device revoked");
       return new ProtocolError(ErrorCode.SessionInvalid, "this device was revoked");
     }

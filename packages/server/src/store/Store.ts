@@ -33,6 +33,8 @@ export interface Store {
   /** Creates the device and binds the (unbound) session to it. */
   registerDevice(device: NewDevice, sessionTokenHash: Uint8Array, maxDevicesPerUser: number): Promise<RegisterDeviceOutcome>;
   getDevice(deviceId: string): Promise<DeviceRecord | null>;
+  /** Whether the device exists and is not revoked: the gateway's check before device requests, reading only that. */
+  isDeviceActive(deviceId: string): Promise<boolean>;
   /** All of a user's devices, revoked ones included, oldest first. */
   listDevices(username: string): Promise<DeviceRecord[]>;
   /**

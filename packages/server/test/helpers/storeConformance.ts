@@ -436,7 +436,11 @@ export function storeConformance(h: StoreHarness): void {
       await add(o.store, c1, alice, 0, [bob]);
       await add(o.store, c2, alice, 0, [bob]);
       await o.store.uploadKeyPackages(bob.deviceId, ["k"], "l", 10, T0);
+      assert.equal(await o.store.isDeviceActive(bob.deviceId), true);
       const r = await o.store.revokeDevice(bob.deviceId, T0 + 9);
+      assert.equal(await o.store.isDeviceActive(bob.deviceId), false);
+      assert.equal(await o.store.isDeviceActive("ghost"), false);
+      assert.equal(await o.store.isDeviceActive(alice.deviceId), true);
       assert.equal(r.kind, "ok");
       const appended = (r as { appended: { conversationId: string; seq: number }[] }).appended;
       assert.deepEqual(new Set(appended.map((a) => a.conversationId)), new Set([c1, c2]));

@@ -134,6 +134,9 @@ export class PostgresStore implements Store {
   registerDevice(device: NewDevice, hash: Uint8Array, max: number): Promise<RegisterDeviceOutcome> {
     return this.accounts.registerDevice(device, hash, max);
   }
+  isDeviceActive(deviceId: string): Promise<boolean> {
+    return this.accounts.isDeviceActive(deviceId);
+  }
   getDevice(deviceId: string): Promise<DeviceRecord | null> {
     return this.accounts.getDevice(deviceId);
   }

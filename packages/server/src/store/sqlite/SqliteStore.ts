@@ -121,6 +121,9 @@ export class SqliteStore implements Store {
   async registerDevice(device: NewDevice, hash: Uint8Array, max: number): Promise<RegisterDeviceOutcome> {
     return this.accounts.registerDevice(device, hash, max);
   }
+  async isDeviceActive(deviceId: string): Promise<boolean> {
+    return this.accounts.isDeviceActive(deviceId);
+  }
   async getDevice(deviceId: string): Promise<DeviceRecord | null> {
     return this.accounts.getDevice(deviceId);
   }
