@@ -2,8 +2,9 @@
  * The Parley fan-out load generator: its own process, started by bench/fanout.ts with an IPC
  * channel. It connects every seeded client over the WebSocket protocol (session.resume), has the
  * first `sendersPerRoom` members of each conversation send `message.send` per the workload, and
- * has every client read its `deliver` pushes and ack once per push (the newest seq), as a
- * client that persists a batch before acking does. Latency is from when a message was due to
+ * has every client read its `deliver` pushes and ack them as the real client's inbox does
+ * (packages/client/src/conversations/inbox.ts): once per batch of frames that arrived together,
+ * one ack per conversation with the newest seq. Latency is from when a message was due to
  * when each recipient got it; senders and recipients share this process's clock.
  *   <- { cmd: "run", wsUrl, clients, workload }   -> { report } | { error }
  */
@@ -28,12 +29,14 @@ interface Client {
   ws: WebSocket;
   nextId: number;
   recipients: number;
+  /** Newest seq received per conversation and not acked yet. */
+  unacked: Map<string, number>;
 }
 
 function connect(wsUrl: string, seeded: SeededClient, onData: (c: Client, text: string) => void): Promise<Client> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
-    const client: Client = { seeded, ws, nextId: 2, recipients: 0 };
+    const client: Client = { seeded, ws, nextId: 2, recipients: 0, unacked: new Map() };
     ws.once("error", reject);
     ws.once("open", () => ws.send(JSON.stringify({ id: 1, type: "session.resume", body: { token: seeded.token } })));
     let resumed = false;
@@ -68,6 +71,11 @@ async function run({ wsUrl, clients: seeded, workload }: Run) {
     c.ws.send(`{"id":${id},"type":"${type}","body":${JSON.stringify(body)}}`);
   };
 
+  const sendAcks = (c: Client) => {
+    for (const [conversationId, seq] of c.unacked) request(c, "delivery.ack", { conversationId, seq }, false);
+    c.unacked.clear();
+  };
+
   // Pushes are scanned, not parsed: like the XMPP generator, this reads only what it needs (the
   // message ids for latency and the last seq to ack), so the generator steals less CPU from the
   // server under test. Ciphertexts are base64 and ids base64url, so neither can fake a match.
@@ -83,7 +91,9 @@ async function run({ wsUrl, clients: seeded, workload }: Run) {
         rec.delivered(f[0], now);
         if (--f[1] === 0) inFlight.delete(m[1]!);
       }
-      request(c, "delivery.ack", { conversationId, seq: lastSeq }, false);
+      // The batch is what arrived in this I/O turn: ack it once the turn's frames are all read.
+      if (c.unacked.size === 0) setImmediate(() => sendAcks(c));
+      c.unacked.set(conversationId!, lastSeq);
       return;
     }
     const f = JSON.parse(text) as Record<string, unknown>;

@@ -30,16 +30,24 @@ export interface InboxDeps {
  * MLS state, persists (message + state + processed sequence number in one local transaction), and
  * only then acknowledges. A redelivered entry (crash before the ack) is recognised by its sequence
  * number and only acknowledged again, so every message is shown exactly once.
+ *
+ * Acks are cumulative (an ack of seq n covers everything before it), so the inbox sends one per
+ * conversation for each batch of frames that arrived together: the highest seq processed, once
+ * no further frame is waiting. Processing never waits for an ack's reply.
  */
 export class Inbox {
   private readonly queue = new SerialQueue();
   /** Entries for conversations whose Welcome has not been processed yet. */
   private readonly parked = new Map<string, DeliverFrame[]>();
+  /** Tasks queued and not finished: acks go out when it falls to zero. */
+  private waiting = 0;
+  /** Per conversation, the highest seq processed (and persisted) but not acked yet. */
+  private readonly unacked = new Map<string, number>();
 
   constructor(private readonly d: InboxDeps) {}
 
   push(frame: PushFrame): void {
-    void this.queue.push(async () => {
+    this.enqueue(async () => {
       try {
         if (frame.type === "welcome") await this.welcome(frame);
         else await this.deliver(frame);
@@ -47,6 +55,23 @@ export class Inbox {
         this.d.events.emit("error", { message: `processing ${frame.type}: ${(e as Error).message}` });
       }
     });
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.waiting++;
+    void this.queue.push(async () => {
+      try {
+        await task();
+      } finally {
+        if (--this.waiting === 0) this.sendAcks();
+      }
+    });
+  }
+
+  /** Sent before the last task settles, so a request issued after idle() follows them on the wire. */
+  private sendAcks(): void {
+    for (const [conversationId, seq] of this.unacked) void this.d.request.ackDelivery(conversationId, seq).catch(() => undefined);
+    this.unacked.clear();
   }
 
   /** Resolves when every frame received so far has been processed. */
@@ -73,7 +98,7 @@ export class Inbox {
       });
       lastSeq = entry.seq;
     }
-    if (lastSeq >= 0) await this.d.request.ackDelivery(id, lastSeq).catch(() => undefined);
+    if (lastSeq > (this.unacked.get(id) ?? -1)) this.unacked.set(id, lastSeq);
   }
 
   private async entry(conversationId: string, group: MlsGroup, entry: LogEntry): Promise<void> {
@@ -264,7 +289,7 @@ export class Inbox {
 
   /** Queues a replay (used after an external join, which happens outside the queue). */
   replayLater(conversationId: string): void {
-    void this.queue.push(() => this.replayParked(conversationId));
+    this.enqueue(() => this.replayParked(conversationId));
   }
 }
 

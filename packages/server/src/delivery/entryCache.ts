@@ -14,6 +14,8 @@ export interface CachedEntry {
   seq: number;
   senderDeviceId: string | null;
   sentAt: number;
+  /** A commit or system entry: it may change who is a member (see Pusher's trusted states). */
+  membership: boolean;
   json: string;
 }
 
@@ -47,6 +49,7 @@ export class EntryCache {
       seq: e.entry.seq,
       senderDeviceId: e.senderDeviceId,
       sentAt: e.entry.sentAt,
+      membership: e.entry.kind !== "application",
       json: JSON.stringify(e.entry),
     }));
     if (cached.length === 0) return cached;

@@ -48,6 +48,11 @@ export interface ConnectionControl {
   bindDevice(deviceId: string): void;
   /** Closes the connection once the current reply is sent. */
   closeAfterReply(code: CloseCode, reason: string): void;
+  /**
+   * Where an ack of `seq` may move the device's cursor in this conversation without the store's
+   * checks, because this connection pushed that far itself (Pusher.ackPosition); null otherwise.
+   */
+  ackPosition(conversationId: string, seq: number): number | null;
 }
 
 export interface HandlerContext {

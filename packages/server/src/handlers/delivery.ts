@@ -5,6 +5,13 @@ import { ProtocolError, deviceOf, type Handler } from "./context.js";
 
 export const deliveryAck: Handler<"delivery.ack"> = async (ctx, body) => {
   const { deviceId } = deviceOf(ctx);
+  // The common case, an ack of what this connection just pushed: the Pusher already knows the
+  // device may be there, so the cursor write needs no reads (one per device and turn, coalesced).
+  const position = ctx.connection.ackPosition(body.conversationId, body.seq);
+  if (position !== null) {
+    await ctx.store.advanceCursor(body.conversationId, deviceId, position);
+    return {};
+  }
   const outcome = await ctx.store.ackDelivery(body.conversationId, deviceId, body.seq);
   if (outcome.kind === "ok") return {};
   if (!(await ctx.store.getConversation(body.conversationId))) {

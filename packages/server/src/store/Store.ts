@@ -33,6 +33,8 @@ export interface Store {
   /** Creates the device and binds the (unbound) session to it. */
   registerDevice(device: NewDevice, sessionTokenHash: Uint8Array, maxDevicesPerUser: number): Promise<RegisterDeviceOutcome>;
   getDevice(deviceId: string): Promise<DeviceRecord | null>;
+  /** Whether the device exists and is not revoked: the gateway's check before device requests, reading only that. */
+  isDeviceActive(deviceId: string): Promise<boolean>;
   /** All of a user's devices, revoked ones included, oldest first. */
   listDevices(username: string): Promise<DeviceRecord[]>;
   /**
@@ -88,6 +90,14 @@ export interface Store {
    * entries that follow which the device sent itself. Never moves it back.
    */
   ackDelivery(conversationId: string, deviceId: string, seq: number): Promise<{ kind: "ok"; cursor: number } | { kind: "notMember" }>;
+  /**
+   * Moves the device's cursor forward to `cursor`, never back, reading nothing first. Only for a
+   * position the caller has established is within what the device may receive: the gateway
+   * uses it for acks of entries it pushed to the device itself (Pusher.ackPosition), where
+   * ackDelivery's reads would only find what the Pusher already knows. Implementations may
+   * coalesce the writes of one device and conversation; resolves once the cursor is durable.
+   */
+  advanceCursor(conversationId: string, deviceId: string, cursor: number): Promise<void>;
   /** Entries past the device's cursors that it did not send, and its queued Welcomes. */
   countPending(deviceId: string): Promise<{ entries: number; welcomes: number }>;
   readWelcomes(deviceId: string, afterSeq: number, limit: number): Promise<WelcomeRecord[]>;

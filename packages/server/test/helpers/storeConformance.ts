@@ -378,6 +378,26 @@ export function storeConformance(h: StoreHarness): void {
       assert.deepEqual((await o.store.listDeliveryStates(bob.deviceId)).map((s) => s.conversationId), [conv]);
     });
 
+    it("delivery: advanceCursor only moves forward, keeps the highest of a burst, and is durable once resolved", async (o) => {
+      const alice = await newDev(o.store, "alice");
+      const bob = await newDev(o.store, "bob");
+      const conv = await group(o.store, alice);
+      await add(o.store, conv, alice, 0, [bob]); // seq 1
+      for (let i = 0; i < 6; i++) await send(o.store, conv, alice); // 2..7
+      // A burst in one turn (coalesced where the store does that), out of order.
+      await Promise.all([4, 6, 3, 5].map((cursor) => o.store.advanceCursor(conv, bob.deviceId, cursor)));
+      assert.equal((await o.store.getDeliveryState(conv, bob.deviceId))?.cursor, 6);
+      await o.store.advanceCursor(conv, bob.deviceId, 2);
+      assert.equal((await o.store.getDeliveryState(conv, bob.deviceId))?.cursor, 6, "never back");
+      // Another instance on the same data sees it as soon as the promise resolved.
+      const twin = await o.twin();
+      await o.store.advanceCursor(conv, bob.deviceId, 7);
+      assert.equal((await twin.getDeliveryState(conv, bob.deviceId))?.cursor, 7);
+      // Other devices and conversations are untouched.
+      assert.equal((await o.store.getDeliveryState(conv, alice.deviceId))?.cursor, 7, "alice passed her own entries");
+      assert.deepEqual(await o.store.countPending(bob.deviceId), { entries: 0, welcomes: 1 });
+    });
+
     it("delivery: acks racing on two instances leave the highest cursor", async (o) => {
       const alice = await newDev(o.store, "alice");
       const bob = await newDev(o.store, "bob");
@@ -416,7 +436,11 @@ export function storeConformance(h: StoreHarness): void {
       await add(o.store, c1, alice, 0, [bob]);
       await add(o.store, c2, alice, 0, [bob]);
       await o.store.uploadKeyPackages(bob.deviceId, ["k"], "l", 10, T0);
+      assert.equal(await o.store.isDeviceActive(bob.deviceId), true);
       const r = await o.store.revokeDevice(bob.deviceId, T0 + 9);
+      assert.equal(await o.store.isDeviceActive(bob.deviceId), false);
+      assert.equal(await o.store.isDeviceActive("ghost"), false);
+      assert.equal(await o.store.isDeviceActive(alice.deviceId), true);
       assert.equal(r.kind, "ok");
       const appended = (r as { appended: { conversationId: string; seq: number }[] }).appended;
       assert.deepEqual(new Set(appended.map((a) => a.conversationId)), new Set([c1, c2]));

@@ -134,6 +134,9 @@ export class PostgresStore implements Store {
   registerDevice(device: NewDevice, hash: Uint8Array, max: number): Promise<RegisterDeviceOutcome> {
     return this.accounts.registerDevice(device, hash, max);
   }
+  isDeviceActive(deviceId: string): Promise<boolean> {
+    return this.accounts.isDeviceActive(deviceId);
+  }
   getDevice(deviceId: string): Promise<DeviceRecord | null> {
     return this.accounts.getDevice(deviceId);
   }
@@ -190,6 +193,9 @@ export class PostgresStore implements Store {
   }
   ackDelivery(conversationId: string, deviceId: string, seq: number) {
     return this.delivery.ack(conversationId, deviceId, seq);
+  }
+  advanceCursor(conversationId: string, deviceId: string, cursor: number): Promise<void> {
+    return this.delivery.advance(conversationId, deviceId, cursor);
   }
   countPending(deviceId: string): Promise<{ entries: number; welcomes: number }> {
     return this.delivery.countPending(deviceId);

@@ -80,6 +80,11 @@ export class PostgresAccounts {
     });
   }
 
+  async isDeviceActive(deviceId: string): Promise<boolean> {
+    const r = await first<{ revoked_at: unknown }>(this.pool, "SELECT revoked_at FROM devices WHERE device_id = $1", [deviceId]);
+    return r !== undefined && r.revoked_at === null;
+  }
+
   async getDevice(deviceId: string): Promise<DeviceRecord | null> {
     const r = await selectDevice(this.pool, deviceId);
     return r ? toDevice(r) : null;

@@ -56,6 +56,14 @@ export class PostgresDelivery {
     });
   }
 
+  /** One statement, so it needs no transaction; `cursor < $1` keeps racing instances from moving it back. */
+  async advance(conversationId: string, deviceId: string, cursor: number): Promise<void> {
+    await this.pool.query(
+      "UPDATE members SET cursor = $1 WHERE conversation_id = $2 AND device_id = $3 AND cursor < $1",
+      [cursor, conversationId, deviceId],
+    );
+  }
+
   async countPending(deviceId: string): Promise<{ entries: number; welcomes: number }> {
     const e = await first<{ n: number }>(
       this.pool,

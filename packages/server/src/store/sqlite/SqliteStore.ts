@@ -27,6 +27,7 @@ import type {
 } from "../Store.js";
 import { SqliteAccounts } from "./accounts.js";
 import { SqliteConversations } from "./conversations.js";
+import { CursorWrites } from "./cursorWrites.js";
 import { SqliteDelivery } from "./delivery.js";
 import { GroupCommit } from "./groupCommit.js";
 import { SqliteKeyPackages } from "./keyPackages.js";
@@ -49,6 +50,7 @@ export class SqliteStore implements Store {
   private readonly conversations: SqliteConversations;
   private readonly delivery: SqliteDelivery;
   private readonly hot: GroupCommit;
+  private readonly cursors: CursorWrites;
   private closed = false;
 
   /** Opens (creating if needed) `file`, or an in-memory database for ":memory:". */
@@ -69,6 +71,7 @@ export class SqliteStore implements Store {
     this.conversations = new SqliteConversations(this.db);
     this.delivery = new SqliteDelivery(this.db);
     this.hot = new GroupCommit(this.db);
+    this.cursors = new CursorWrites(this.db, this.hot);
   }
 
   /** Opens the store kept in `dataDir` (created with owner-only permissions if missing). */
@@ -117,6 +120,9 @@ export class SqliteStore implements Store {
   }
   async registerDevice(device: NewDevice, hash: Uint8Array, max: number): Promise<RegisterDeviceOutcome> {
     return this.accounts.registerDevice(device, hash, max);
+  }
+  async isDeviceActive(deviceId: string): Promise<boolean> {
+    return this.accounts.isDeviceActive(deviceId);
   }
   async getDevice(deviceId: string): Promise<DeviceRecord | null> {
     return this.accounts.getDevice(deviceId);
@@ -174,6 +180,9 @@ export class SqliteStore implements Store {
   }
   async ackDelivery(conversationId: string, deviceId: string, seq: number) {
     return this.hot.run(() => this.delivery.ack(conversationId, deviceId, seq));
+  }
+  async advanceCursor(conversationId: string, deviceId: string, cursor: number): Promise<void> {
+    return this.cursors.advance(conversationId, deviceId, cursor);
   }
   async countPending(deviceId: string): Promise<{ entries: number; welcomes: number }> {
     return this.delivery.countPending(deviceId);

@@ -74,6 +74,11 @@ export class SqliteAccounts {
       .immediate();
   }
 
+  isDeviceActive(deviceId: string): boolean {
+    const r = sql(this.db, "SELECT revoked_at FROM devices WHERE device_id = ?").get(deviceId) as { revoked_at: number | null } | undefined;
+    return r !== undefined && r.revoked_at === null;
+  }
+
   getDevice(deviceId: string): DeviceRecord | null {
     const r = selectDevice(this.db, deviceId);
     return r ? toDevice(r) : null;

@@ -1,4 +1,4 @@
-import type { Database } from "better-sqlite3";
+import type { Database, Transaction } from "better-sqlite3";
 import type {
   AppendOutcome,
   ApplicationInput,
@@ -17,7 +17,15 @@ import { sql } from "./statements.js";
 
 /** The MLS Delivery Service's ordering: conversations, their membership, and appends to their logs. */
 export class SqliteConversations {
-  constructor(private readonly db: Database) {}
+  /**
+   * Built once: better-sqlite3's transaction() defines four wrapper functions per call, which
+   * cost as much as the append itself in the fan-out profile (docs/performance.md).
+   */
+  private readonly appendApplicationTx: Transaction<(input: ApplicationInput) => AppendOutcome>;
+
+  constructor(private readonly db: Database) {
+    this.appendApplicationTx = db.transaction((input: ApplicationInput) => this.appendApplicationStep(input));
+  }
 
   create(input: NewConversation): CreateConversationOutcome {
     const db = this.db;
@@ -166,29 +174,29 @@ export class SqliteConversations {
   }
 
   appendApplication(input: ApplicationInput): AppendOutcome {
+    return this.appendApplicationTx.immediate(input);
+  }
+
+  private appendApplicationStep(input: ApplicationInput): AppendOutcome {
     const db = this.db;
-    return db
-      .transaction((): AppendOutcome => {
-        const conv = selectConversation(db, input.conversationId);
-        if (!conv) return { kind: "conversationNotFound" };
-        const prior = this.priorMessage(input.conversationId, input.messageId, input.sender.deviceId);
-        if (prior) return prior.kind === "duplicate" ? { kind: "duplicate", seq: prior.seq } : { kind: "messageIdTaken" };
-        if (!this.activeMember(conv.conversation_id, input.sender.deviceId)) return { kind: "notMember" };
-        const seq = appendEntry(db, conv.conversation_id, conv.last_seq, {
-          kind: "application",
-          epoch: input.epoch,
-          messageId: input.messageId,
-          senderUsername: input.sender.username,
-          senderDevice: input.sender.deviceId,
-          sentAt: input.now,
-          data: input.ciphertext,
-          meta: null,
-        });
-        this.recordMessageId(input.conversationId, input.messageId, input.sender.deviceId, seq, input.epoch, input.now);
-        this.passOwnEntry(conv.conversation_id, input.sender.deviceId, seq);
-        return { kind: "ok", seq };
-      })
-      .immediate();
+    const conv = selectConversation(db, input.conversationId);
+    if (!conv) return { kind: "conversationNotFound" };
+    const prior = this.priorMessage(input.conversationId, input.messageId, input.sender.deviceId);
+    if (prior) return prior.kind === "duplicate" ? { kind: "duplicate", seq: prior.seq } : { kind: "messageIdTaken" };
+    if (!this.activeMember(conv.conversation_id, input.sender.deviceId)) return { kind: "notMember" };
+    const seq = appendEntry(db, conv.conversation_id, conv.last_seq, {
+      kind: "application",
+      epoch: input.epoch,
+      messageId: input.messageId,
+      senderUsername: input.sender.username,
+      senderDevice: input.sender.deviceId,
+      sentAt: input.now,
+      data: input.ciphertext,
+      meta: null,
+    });
+    this.recordMessageId(input.conversationId, input.messageId, input.sender.deviceId, seq, input.epoch, input.now);
+    this.passOwnEntry(conv.conversation_id, input.sender.deviceId, seq);
+    return { kind: "ok", seq };
   }
 
   leave(conversationId: string, username: string, now: number): LeaveOutcome {

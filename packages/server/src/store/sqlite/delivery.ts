@@ -1,11 +1,18 @@
-import type { Database } from "better-sqlite3";
+import type { Database, Transaction } from "better-sqlite3";
 import type { DeliveryState, WelcomeRecord } from "../Store.js";
 import { sql } from "./statements.js";
 import { STATE_COLUMNS, toState, toWelcome, type StateRow, type WelcomeRow } from "../rows.js";
 
+type AckOutcome = { kind: "ok"; cursor: number } | { kind: "notMember" };
+
 /** Per-device delivery: cursors over conversation logs, and the device's own Welcome queue. */
 export class SqliteDelivery {
-  constructor(private readonly db: Database) {}
+  /** Built once (see SqliteConversations.appendApplicationTx). */
+  private readonly ackTx: Transaction<(conversationId: string, deviceId: string, seq: number) => AckOutcome>;
+
+  constructor(private readonly db: Database) {
+    this.ackTx = db.transaction((conversationId: string, deviceId: string, seq: number) => this.ackStep(conversationId, deviceId, seq));
+  }
 
   listStates(deviceId: string): DeliveryState[] {
     const rows = sql(
@@ -26,32 +33,32 @@ export class SqliteDelivery {
     return r ? toState(r) : null;
   }
 
-  ack(conversationId: string, deviceId: string, seq: number): { kind: "ok"; cursor: number } | { kind: "notMember" } {
+  ack(conversationId: string, deviceId: string, seq: number): AckOutcome {
+    return this.ackTx.immediate(conversationId, deviceId, seq);
+  }
+
+  private ackStep(conversationId: string, deviceId: string, seq: number): AckOutcome {
     const db = this.db;
-    return db
-      .transaction(() => {
-        const state = this.getState(conversationId, deviceId);
-        if (!state) return { kind: "notMember" as const };
-        const limit = state.removedSeq ?? state.lastSeq;
-        const target = Math.min(seq, limit);
-        // Pass on over the device's own entries that follow: they are never delivered to it.
-        const next = sql(
-          db,
-          `SELECT MIN(seq) AS seq FROM entries WHERE conversation_id = ? AND seq > ? AND seq <= ?
-           AND (sender_device IS NULL OR sender_device <> ?)`,
-        ).get(conversationId, target, limit, deviceId) as { seq: number | null };
-        const reach = target >= state.cursor ? (next.seq === null ? limit : next.seq - 1) : state.cursor;
-        const cursor = Math.max(state.cursor, reach);
-        if (cursor !== state.cursor) {
-          sql(db, "UPDATE members SET cursor = ? WHERE conversation_id = ? AND device_id = ?").run(
-            cursor,
-            conversationId,
-            deviceId,
-          );
-        }
-        return { kind: "ok" as const, cursor };
-      })
-      .immediate();
+    const state = this.getState(conversationId, deviceId);
+    if (!state) return { kind: "notMember" as const };
+    const limit = state.removedSeq ?? state.lastSeq;
+    const target = Math.min(seq, limit);
+    // Pass on over the device's own entries that follow: they are never delivered to it.
+    const next = sql(
+      db,
+      `SELECT MIN(seq) AS seq FROM entries WHERE conversation_id = ? AND seq > ? AND seq <= ?
+       AND (sender_device IS NULL OR sender_device <> ?)`,
+    ).get(conversationId, target, limit, deviceId) as { seq: number | null };
+    const reach = target >= state.cursor ? (next.seq === null ? limit : next.seq - 1) : state.cursor;
+    const cursor = Math.max(state.cursor, reach);
+    if (cursor !== state.cursor) {
+      sql(db, "UPDATE members SET cursor = ? WHERE conversation_id = ? AND device_id = ?").run(
+        cursor,
+        conversationId,
+        deviceId,
+      );
+    }
+    return { kind: "ok" as const, cursor };
   }
 
   countPending(deviceId: string): { entries: number; welcomes: number } {

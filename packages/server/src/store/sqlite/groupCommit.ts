@@ -1,10 +1,12 @@
-import type { Database } from "better-sqlite3";
+import type { Database, Transaction } from "better-sqlite3";
 
 interface Step {
   run: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
  * Group commit for the hot write paths (message appends, delivery acks): steps queued during one
@@ -17,8 +19,22 @@ interface Step {
 export class GroupCommit {
   private queue: Step[] = [];
   private scheduled = false;
+  /** Built once: better-sqlite3's transaction() is costly to create (see SqliteConversations). */
+  private readonly runAll: Transaction<(batch: Step[], outcomes: Outcome[]) => void>;
 
-  constructor(private readonly db: Database) {}
+  constructor(db: Database) {
+    this.runAll = db.transaction((batch: Step[], outcomes: Outcome[]) => {
+      for (const step of batch) {
+        // A step that throws has already rolled back its own savepoint (or, a single statement,
+        // itself); the others go on.
+        try {
+          outcomes.push({ ok: true, value: step.run() });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+  }
 
   run<T>(step: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -34,20 +50,9 @@ export class GroupCommit {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const outcomes: Outcome[] = [];
     try {
-      this.db
-        .transaction(() => {
-          for (const step of batch) {
-            // A step that throws has already rolled back its own savepoint; the others go on.
-            try {
-              outcomes.push({ ok: true, value: step.run() });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
+      this.runAll.immediate(batch, outcomes);
     } catch (error) {
       for (const step of batch) step.reject(error);
       return;

@@ -1,0 +1,61 @@
+// The inbox acks what it has processed once per batch of frames that arrived together: one
+// cumulative ack per conversation, the highest seq, and nothing for entries it had to park.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { DeliverFrame, LogEntry } from "@parley/protocol";
+import { Inbox, type InboxDeps } from "../src/conversations/inbox.js";
+
+const entry = (seq: number): LogEntry => ({
+  kind: "application",
+  seq,
+  epoch: 1,
+  sentAt: 0,
+  messageId: `m${seq}xxxxxxxxx`,
+  sender: { username: "alice", deviceId: "alice-device-xxxxxxxxx" },
+  data: "AAAA",
+});
+const frame = (conversationId: string, ...seqs: number[]): DeliverFrame => ({ type: "deliver", conversationId, entries: seqs.map(entry) });
+
+/**
+ * An inbox whose joined conversations have already processed everything up to seq 1000 (so each
+ * entry is a redelivery: recorded as processed, nothing decrypted), and which records its acks.
+ */
+function inbox(joined: string[]) {
+  const acks: [string, number][] = [];
+  const deps = {
+    store: { getGroup: async (id: string) => (joined.includes(id) ? { processedSeq: 1000 } : undefined) },
+    groups: { with: async (_id: string, task: (g: unknown) => Promise<void>) => task({}) },
+    events: { emit: () => undefined },
+    me: { username: "bob", deviceId: "bob-device-xxxxxxxxxxx" },
+    request: {
+      ackDelivery: async (conversationId: string, seq: number) => {
+        acks.push([conversationId, seq]);
+      },
+      ackWelcome: async () => undefined,
+      conversationInfo: async () => undefined,
+    },
+  } as unknown as InboxDeps;
+  return { inbox: new Inbox(deps), acks };
+}
+
+test("frames that arrive together get one ack per conversation, of the highest seq", async () => {
+  const { inbox: box, acks } = inbox(["conv-a", "conv-b"]);
+  box.push(frame("conv-a", 2, 3));
+  box.push(frame("conv-b", 7));
+  box.push(frame("conv-a", 4, 5));
+  await box.idle();
+  assert.deepEqual(acks, [["conv-a", 5], ["conv-b", 7]]);
+
+  // A later batch is acked on its own.
+  box.push(frame("conv-b", 8, 9));
+  await box.idle();
+  assert.deepEqual(acks.slice(2), [["conv-b", 9]]);
+});
+
+test("entries parked for a conversation not joined yet are not acked", async () => {
+  const { inbox: box, acks } = inbox(["conv-a"]);
+  box.push(frame("conv-new", 2));
+  box.push(frame("conv-a", 3));
+  await box.idle();
+  assert.deepEqual(acks, [["conv-a", 3]]);
+});
