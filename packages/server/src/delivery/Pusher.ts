@@ -51,6 +51,8 @@ export class Pusher {
   private welcomesDue = true;
   private readonly due = new Set<string>();
   private running = false;
+  /** The loop now running, if any: shutdown waits for it before the store closes. */
+  private loop: Promise<void> = Promise.resolve();
   private stopped = false;
   private soon: NodeJS.Immediate | null = null;
   private readonly cache: EntryCache;
@@ -94,11 +96,16 @@ export class Pusher {
   private kick(): void {
     if (this.running || this.stopped) return;
     this.running = true;
-    this.run().catch((error: unknown) => {
+    this.loop = this.run().catch((error: unknown) => {
       if (this.stopped) return;
       this.stop();
       this.o.onFailure(error);
     });
+  }
+
+  /** Resolves once no loop is running (a stopped Pusher starts none): its store reads are over. */
+  settled(): Promise<void> {
+    return this.loop;
   }
 
   private async run(): Promise<void> {

@@ -59,6 +59,10 @@ export class Connection implements ConnectionControl {
   private readonly ctx: HandlerContext;
   private readonly queue: OkRequest[] = [];
   private processing = false;
+  /** The request loop now running, if any (see settled()). */
+  private loop: Promise<void> = Promise.resolve();
+  /** Pushers of this connection that may still be in a store read (see settled()). */
+  private readonly pushLoops: Promise<void>[] = [];
   private inFlight = false;
   private readonly afterReply: (() => void)[] = [];
   private pendingClose: { code: number; reason: string } | null = null;
@@ -159,7 +163,8 @@ export class Connection implements ConnectionControl {
     }
     this.rejectedInRow = 0;
     this.queue.push(parsed);
-    this.drainQueue().catch((error: unknown) => {
+    if (this.processing) return;
+    this.loop = this.drainQueue().catch((error: unknown) => {
       // handle() turns every handler failure into a reply; reaching here is a bug in the gateway.
       this.deps.log.error("request loop failed", { conn: this.id, ...describeError(error) });
       this.close(CloseCode.InternalError, "internal error");
@@ -396,8 +401,17 @@ export class Connection implements ConnectionControl {
     this.terminateTimer.unref();
   }
 
+  /**
+   * Resolves once no request handler or push loop of this connection is still running: after
+   * close, so the server can close its store without pulling it from under a handler.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([this.loop, ...this.pushLoops]);
+  }
+
   private stopWork(): void {
     this.queue.length = 0;
+    if (this.pusher) this.pushLoops.push(this.pusher.settled());
     this.pusher?.stop();
     this.pusher = null;
     for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();

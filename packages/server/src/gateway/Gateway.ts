@@ -44,8 +44,13 @@ export class Gateway {
     const all = [...this.connections];
     for (const c of all) c.close(CloseCode.GoingAway, "server shutting down");
     let timer: NodeJS.Timeout | undefined;
+    // Closed sockets are not enough: a handler may still be awaiting the store, which the server
+    // closes next (a PostgreSQL pool refuses queries once ended).
     await Promise.race([
-      Promise.all(all.map((c) => c.closed)),
+      Promise.all(all.map(async (c) => {
+        await c.closed;
+        await c.settled();
+      })),
       new Promise((resolve) => (timer = setTimeout(resolve, graceMs + 100))),
     ]);
     clearTimeout(timer);
