@@ -3,8 +3,9 @@
  * use (docs/mls-notes.md). These tests hold it to RFC 9420 §9 derived eagerly, as ts-mls 1.6.4
  * did: every leaf's handshake and application ratchet must come out byte for byte the same, in any
  * order of use, through a save and restore of a half-opened tree; the secrets of split nodes must
- * be gone from the tree; and a tree in the old, fully derived form (a state saved before the
- * patch) must still be used as it is.
+ * be gone from the tree; a tree in the old, fully derived form (a state saved before the
+ * patch) must still be used as it is; and merging our commit must keep the epoch's current tree
+ * for late messages, not the one recorded when the commit was made.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -22,7 +23,9 @@ import {
   type SecretTreeNode,
 } from "ts-mls/secretTree.js";
 import { isLeaf, leafToNodeIndex, left, nodeWidth, right, root, toLeafIndex, toNodeIndex, type NodeIndex } from "ts-mls/treemath.js";
+import { MlsGroup } from "../src/mls/index.js";
 import { nodeCryptoProvider } from "../src/node.js";
+import { allowList, finder, makeDevice, rejectsWith, uploadKeyPackage } from "./mls-fixtures.js";
 
 const SUITE = getCiphersuiteFromName("MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519");
 const utf8 = new TextEncoder();
@@ -112,4 +115,24 @@ test("a fully derived tree (a state saved before the patch) is used as it is", a
   const sent = await consumeRatchet(eager, leafNode(3), "commit", cs);
   assert.equal(sent.newTree[leafNode(3)]!.handshake.generation, 1);
   assert.deepEqual(sent.newTree[toNodeIndex(0)], eager[0]);
+});
+
+test("a message read between creating and merging our commit cannot be read again from the old epoch's record", async () => {
+  const [alice, bob] = await Promise.all([makeDevice("alice/1"), makeDevice("bob/1")]);
+  const validate = allowList(alice, bob);
+  const a = await MlsGroup.create(utf8.encode("late-messages"), alice.signer, validate);
+  const add = await a.commitAdd([await uploadKeyPackage(bob)]);
+  await a.merge(add);
+  const { group: b } = await MlsGroup.joinFromWelcome(add.welcome!, finder(bob), bob.signer, validate);
+
+  const pending = await a.commitUpdate(); // records this epoch's secret tree for late messages
+  const read = await b.encrypt(utf8.encode("read before the merge"));
+  const late = await b.encrypt(utf8.encode("arrives after the merge"));
+  assert.equal((await a.process(read)).kind, "application");
+  await a.merge(pending);
+  // The record of the old epoch is the tree as it stands now: bob's first key is used up there...
+  await rejectsWith(a.process(read), "MLS_REJECTED");
+  // ...and his next one still opens.
+  const got = await a.process(late);
+  assert.equal(got.kind === "application" && new TextDecoder().decode(got.plaintext), "arrives after the merge");
 });
