@@ -467,7 +467,18 @@ export class MlsGroup {
 
   /** Moves to a commit's new state and forgets every other pending commit (they were for the old epoch). */
   private apply(record: PendingRecord): void {
-    this.state = record.newState;
+    // The new state keeps this epoch's secret tree for late messages as it was when the commit
+    // was made; messages sent and read since then moved it on. Keep the current one, so keys
+    // used meanwhile are not found again there (and the lazily derived tree has its newest form).
+    const epoch = this.state.groupContext.epoch;
+    const late = record.newState.historicalReceiverData.get(epoch);
+    this.state =
+      late === undefined
+        ? record.newState
+        : {
+            ...record.newState,
+            historicalReceiverData: new Map(record.newState.historicalReceiverData).set(epoch, { ...late, secretTree: this.state.secretTree }),
+          };
     record.consumed.forEach(zeroOutUint8Array);
     this.pendings = [];
   }

@@ -10,7 +10,7 @@
  * tests compare both ways); what is saved is ts-mls's per-call label encoding and copying.
  */
 import type { CiphersuiteImpl } from "ts-mls";
-import type { GenerationSecret, SecretTree } from "ts-mls/secretTree.js";
+import { openSecretTreeLeaf, type GenerationSecret, type SecretTree } from "ts-mls/secretTree.js";
 import { leafToNodeIndex, toLeafIndex } from "ts-mls/treemath.js";
 import { Writer, varLenSize } from "./wire.js";
 
@@ -50,7 +50,11 @@ export interface RatchetStep {
   consumed: Uint8Array[];
 }
 
-/** The leaf's application ratchet as it stands. */
+/**
+ * The leaf's application ratchet as it stands. For a leaf not yet used this epoch (our ts-mls
+ * patch derives the secret tree lazily) it reads generation 0 with no secret, which is where the
+ * ratchet will start: compare generations with it, but step it only with stepApplicationRatchet.
+ */
 export function applicationRatchet(tree: SecretTree, leafIndex: number): GenerationSecret | undefined {
   return tree[leafToNodeIndex(toLeafIndex(leafIndex))]?.application;
 }
@@ -59,8 +63,11 @@ export function applicationRatchet(tree: SecretTree, leafIndex: number): Generat
  * Uses the current generation of `leafIndex`'s application ratchet and moves it one on. The
  * keys of skipped generations (`unusedGenerations`) are carried over untouched.
  */
-export async function stepApplicationRatchet(cs: CiphersuiteImpl, tree: SecretTree, leafIndex: number, reuseGuard: Uint8Array): Promise<RatchetStep> {
+export async function stepApplicationRatchet(cs: CiphersuiteImpl, unopenedTree: SecretTree, leafIndex: number, reuseGuard: Uint8Array): Promise<RatchetStep> {
   const index = leafToNodeIndex(toLeafIndex(leafIndex));
+  if (unopenedTree[index] === undefined) throw new RangeError("no secret tree node for this leaf");
+  // The leaf's ratchets are derived on first use (patches/ts-mls+1.6.4.patch, docs/mls-notes.md).
+  const tree = await openSecretTreeLeaf(unopenedTree, index, cs.kdf);
   const node = tree[index];
   if (node === undefined) throw new RangeError("no secret tree node for this leaf");
   const { secret, generation } = node.application;
