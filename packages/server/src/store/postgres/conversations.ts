@@ -11,7 +11,7 @@ import type {
   NewConversation,
 } from "../Store.js";
 import { toConversation, toMember, type ConversationRow, type DeviceRow, type MemberRow } from "../rows.js";
-import { changes, first, rows, transaction, type Queryable } from "./db.js";
+import { changes, first, retrying, rows, transaction, type Queryable } from "./db.js";
 import { appendEntry, appendSystemEntry, lockConversation, selectConversation } from "./log.js";
 
 /**
@@ -190,27 +190,27 @@ export class PostgresConversations {
     return { kind: "ok", seq, epoch: newEpoch, added: add, removed: removedNow };
   }
 
-  appendApplication(input: ApplicationInput): Promise<AppendOutcome> {
-    return transaction(this.pool, async (c): Promise<AppendOutcome> => {
-      const conv = await lockConversation(c, input.conversationId);
-      if (!conv) return { kind: "conversationNotFound" };
-      const prior = await priorMessage(c, input.conversationId, input.messageId, input.sender.deviceId);
-      if (prior) return prior.kind === "duplicate" ? { kind: "duplicate", seq: prior.seq } : { kind: "messageIdTaken" };
-      if (!(await activeMember(c, conv.conversation_id, input.sender.deviceId))) return { kind: "notMember" };
-      const seq = await appendEntry(c, conv, {
-        kind: "application",
-        epoch: input.epoch,
-        messageId: input.messageId,
-        senderUsername: input.sender.username,
-        senderDevice: input.sender.deviceId,
-        sentAt: input.now,
-        data: input.ciphertext,
-        meta: null,
-      });
-      await recordMessageId(c, input.conversationId, input.messageId, input.sender.deviceId, seq, input.epoch, input.now);
-      await passOwnEntry(c, conv.conversation_id, input.sender.deviceId, seq);
-      return { kind: "ok", seq };
-    });
+  /** One round trip: parley_append_application (hotPathFunctions.ts) locks, checks and appends. */
+  async appendApplication(input: ApplicationInput): Promise<AppendOutcome> {
+    const r = await retrying(() =>
+      first<{ out_kind: string; out_seq: number | null }>(
+        this.pool,
+        "SELECT out_kind, out_seq FROM parley_append_application($1, $2, $3, $4, $5, $6, $7)",
+        [input.conversationId, input.messageId, input.sender.username, input.sender.deviceId, input.epoch, input.now, input.ciphertext],
+      ),
+    );
+    switch (r?.out_kind) {
+      case "ok":
+        return { kind: "ok", seq: r.out_seq! };
+      case "duplicate":
+        return { kind: "duplicate", seq: r.out_seq! };
+      case "messageIdTaken":
+      case "notMember":
+      case "conversationNotFound":
+        return { kind: r.out_kind };
+      default:
+        throw new Error(`parley_append_application returned ${String(r?.out_kind)}`);
+    }
   }
 
   leave(conversationId: string, username: string, now: number): Promise<LeaveOutcome> {

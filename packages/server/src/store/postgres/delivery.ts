@@ -1,7 +1,14 @@
 import type pg from "pg";
 import type { DeliveryState, WelcomeRecord } from "../Store.js";
-import { first, rows, transaction, type Queryable } from "./db.js";
+import { first, retrying, rows, type Queryable } from "./db.js";
+import { TurnBatcher } from "./turnBatcher.js";
 import { STATE_COLUMNS, toState, toWelcome, type StateRow, type WelcomeRow } from "../rows.js";
+
+interface AckItem {
+  conversationId: string;
+  deviceId: string;
+  seq: number;
+}
 
 /** Per-device delivery: cursors over conversation logs, and the device's own Welcome queue. */
 export class PostgresDelivery {
@@ -28,46 +35,42 @@ export class PostgresDelivery {
     return r ? toState(r) : null;
   }
 
+  /**
+   * Acks of one event-loop turn go to PostgreSQL as one statement (parley_ack_batch in
+   * hotPathFunctions.ts), which locks each member row, applies the ack rule and commits; every
+   * caller's promise settles after that commit.
+   */
   ack(conversationId: string, deviceId: string, seq: number): Promise<{ kind: "ok"; cursor: number } | { kind: "notMember" }> {
-    return transaction(this.pool, async (c) => {
-      // The member row lock orders acks of the same device arriving at two instances.
-      const state = await this.getState(conversationId, deviceId, c, true);
-      if (!state) return { kind: "notMember" as const };
-      const limit = state.removedSeq ?? state.lastSeq;
-      const target = Math.min(seq, limit);
-      // Pass on over the device's own entries that follow: they are never delivered to it.
-      const next = await first<{ seq: number | null }>(
-        c,
-        `SELECT MIN(seq) AS seq FROM entries WHERE conversation_id = $1 AND seq > $2 AND seq <= $3
-         AND (sender_device IS NULL OR sender_device <> $4)`,
-        [conversationId, target, limit, deviceId],
-      );
-      const nextSeq = next?.seq ?? null;
-      const reach = target >= state.cursor ? (nextSeq === null ? limit : nextSeq - 1) : state.cursor;
-      const cursor = Math.max(state.cursor, reach);
-      if (cursor !== state.cursor) {
-        await c.query("UPDATE members SET cursor = $1 WHERE conversation_id = $2 AND device_id = $3", [
-          cursor,
-          conversationId,
-          deviceId,
-        ]);
-      }
-      return { kind: "ok" as const, cursor };
-    });
+    return this.acks.add({ conversationId, deviceId, seq });
   }
 
+  private readonly acks = new TurnBatcher<AckItem, { kind: "ok"; cursor: number } | { kind: "notMember" }>(async (items) => {
+    const list = await retrying(() =>
+      rows<{ out_index: number; out_cursor: number | null }>(
+        this.pool,
+        "SELECT out_index, out_cursor FROM parley_ack_batch($1::text[], $2::text[], $3::bigint[])",
+        [items.map((i) => i.conversationId), items.map((i) => i.deviceId), items.map((i) => i.seq)],
+      ),
+    );
+    const results = new Array<{ kind: "ok"; cursor: number } | { kind: "notMember" }>(items.length);
+    for (const r of list) results[r.out_index - 1] = r.out_cursor === null ? { kind: "notMember" } : { kind: "ok", cursor: r.out_cursor };
+    return results;
+  });
+
   async countPending(deviceId: string): Promise<{ entries: number; welcomes: number }> {
-    const e = await first<{ n: number }>(
+    // Both counts in one round trip.
+    const r = await first<{ entries: number; welcomes: number }>(
       this.pool,
-      `SELECT COUNT(*) AS n FROM members m
-       JOIN conversations c ON c.conversation_id = m.conversation_id
-       JOIN entries e ON e.conversation_id = m.conversation_id
-         AND e.seq > m.cursor AND e.seq <= COALESCE(m.removed_seq, c.last_seq)
-       WHERE m.device_id = $1 AND (e.sender_device IS NULL OR e.sender_device <> $1)`,
+      `SELECT
+         (SELECT COUNT(*) FROM members m
+            JOIN conversations c ON c.conversation_id = m.conversation_id
+            JOIN entries e ON e.conversation_id = m.conversation_id
+              AND e.seq > m.cursor AND e.seq <= COALESCE(m.removed_seq, c.last_seq)
+            WHERE m.device_id = $1 AND (e.sender_device IS NULL OR e.sender_device <> $1)) AS entries,
+         (SELECT COUNT(*) FROM welcomes WHERE device_id = $1) AS welcomes`,
       [deviceId],
     );
-    const w = await first<{ n: number }>(this.pool, "SELECT COUNT(*) AS n FROM welcomes WHERE device_id = $1", [deviceId]);
-    return { entries: e?.n ?? 0, welcomes: w?.n ?? 0 };
+    return { entries: r?.entries ?? 0, welcomes: r?.welcomes ?? 0 };
   }
 
   async readWelcomes(deviceId: string, afterSeq: number, limit: number): Promise<WelcomeRecord[]> {

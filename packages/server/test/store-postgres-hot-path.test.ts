@@ -1,0 +1,153 @@
+/**
+ * PostgreSQL-specific checks of the hot write paths (appends and acks run as server-side
+ * functions, acks of one turn batched into one statement). The conformance suite checks the
+ * semantics with one call at a time; these check many calls settled by one statement.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import pg from "pg";
+import { newConversationId, newDeviceId, newMessageId } from "@parley/protocol";
+import { PostgresStore } from "../src/index.js";
+import { createTestDatabase, skipWithout, type TestDatabase } from "../../../test/services.js";
+
+const T0 = Date.UTC(2030, 0, 1);
+const b64 = (n = 16) => randomBytes(n).toString("base64");
+const skip = await skipWithout("postgres");
+
+interface Dev {
+  username: string;
+  deviceId: string;
+}
+
+async function newDev(store: PostgresStore, username: string): Promise<Dev> {
+  assert.equal((await store.createUser({ username, opaqueRecord: b64(), identityKey: b64(32), backup: b64(), createdAt: T0 })).kind, "ok");
+  const tokenHash = randomBytes(32);
+  await store.createSession({ tokenHash, username, deviceId: null, createdAt: T0, expiresAt: T0 + 86_400_000 });
+  const deviceId = newDeviceId();
+  const r = await store.registerDevice({ deviceId, username, name: "test", credential: b64(), signatureKey: b64(32), createdAt: T0 }, tokenHash, 50);
+  assert.equal(r.kind, "ok");
+  return { username, deviceId };
+}
+
+/** A group created by `creator` with `others` added by one commit (seq 1). */
+async function groupOf(store: PostgresStore, creator: Dev, others: Dev[]): Promise<string> {
+  const conversationId = newConversationId();
+  const created = await store.createConversation({ conversationId, kind: "group", name: "g", creator, peer: null, groupInfo: b64(), createdAt: T0 });
+  assert.equal(created.kind, "ok");
+  const r = await store.appendCommit({
+    conversationId,
+    sender: creator,
+    epoch: 0,
+    messageId: newMessageId(),
+    commit: b64(),
+    groupInfo: b64(),
+    welcome: b64(),
+    add: others.map((d) => d.deviceId),
+    remove: [],
+    external: false,
+    maxMembers: 100,
+    now: T0,
+  });
+  assert.equal(r.kind, "ok");
+  return conversationId;
+}
+
+async function send(store: PostgresStore, conversationId: string, by: Dev): Promise<number> {
+  const r = await store.appendApplication({ conversationId, sender: by, epoch: 1, messageId: newMessageId(), ciphertext: b64(), now: T0 });
+  assert.equal(r.kind, "ok");
+  return (r as { seq: number }).seq;
+}
+
+describe("PostgreSQL store: batched acks and one-statement appends", { skip }, () => {
+  let db: TestDatabase;
+  let store: PostgresStore;
+  let twin: PostgresStore;
+  before(async () => {
+    db = await createTestDatabase();
+    store = await PostgresStore.connect(db.url, { maxConnections: 4 });
+    twin = await PostgresStore.connect(db.url, { maxConnections: 4 });
+  });
+  after(async () => {
+    await store?.close();
+    await twin?.close();
+    await db?.drop();
+  });
+
+  test("the functions' migration is recorded, once, after the initial schema", async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const r = await client.query("SELECT version FROM schema_migrations ORDER BY version");
+      assert.deepEqual(r.rows.map((x: { version: number }) => x.version), [1, 2]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  test("acks made in one turn settle with the outcomes the same acks one at a time would have", async () => {
+    const alice = await newDev(store, "alice1");
+    const bob = await newDev(store, "bob1");
+    const carol = await newDev(store, "carol1");
+    const dave = await newDev(store, "dave1");
+    const conv = await groupOf(store, alice, [bob, carol]); // seq 1
+    await send(store, conv, alice); // 2
+    await send(store, conv, alice); // 3
+    await send(store, conv, bob); // 4: bob's own
+    await send(store, conv, alice); // 5
+    await send(store, conv, alice); // 6
+    // All started in the same turn: one batch. Bob's acks apply in the order they were made.
+    const outcomes = await Promise.all([
+      store.ackDelivery(conv, bob.deviceId, 3), // passes his own 4
+      store.ackDelivery(conv, bob.deviceId, 2), // never back
+      store.ackDelivery(conv, dave.deviceId, 1),
+      store.ackDelivery(conv, carol.deviceId, 999), // clamped to the last seq
+      store.ackDelivery(conv, bob.deviceId, 5),
+      store.ackDelivery("nope", bob.deviceId, 1),
+      store.ackDelivery(conv, bob.deviceId, 1),
+    ]);
+    assert.deepEqual(outcomes, [
+      { kind: "ok", cursor: 4 },
+      { kind: "ok", cursor: 4 },
+      { kind: "notMember" },
+      { kind: "ok", cursor: 6 },
+      { kind: "ok", cursor: 5 },
+      { kind: "notMember" },
+      { kind: "ok", cursor: 5 },
+    ]);
+    assert.equal((await store.getDeliveryState(conv, bob.deviceId))?.cursor, 5);
+    assert.equal((await store.getDeliveryState(conv, carol.deviceId))?.cursor, 6);
+  });
+
+  test("two instances acking many devices in opposite orders at once both finish, with every cursor at its highest ack", async () => {
+    const owner = await newDev(store, "owner2");
+    const devs: Dev[] = [];
+    for (let i = 0; i < 8; i++) devs.push(await newDev(store, `member2_${i}`));
+    const convs = [await groupOf(store, owner, devs), await groupOf(store, owner, devs)];
+    for (const conv of convs) for (let i = 0; i < 20; i++) await send(store, conv, owner);
+    const calls: Promise<unknown>[] = [];
+    for (let seq = 2; seq <= 21; seq++) {
+      for (const conv of convs) {
+        for (const d of devs) calls.push(store.ackDelivery(conv, d.deviceId, seq));
+        for (const d of [...devs].reverse()) calls.push(twin.ackDelivery(conv, d.deviceId, 23 - seq));
+      }
+    }
+    await Promise.all(calls);
+    for (const conv of convs) {
+      for (const d of devs) assert.equal((await store.getDeliveryState(conv, d.deviceId))?.cursor, 21);
+    }
+  });
+
+  test("appends racing on two instances with acks in flight keep seqs gap-free and commit in order", async () => {
+    const alice = await newDev(store, "alice3");
+    const bob = await newDev(store, "bob3");
+    const conv = await groupOf(store, alice, [bob]);
+    const sends = Array.from({ length: 40 }, (_, i) => send(i % 2 ? twin : store, conv, i % 3 ? alice : bob));
+    const acks = Array.from({ length: 40 }, (_, i) => (i % 2 ? store : twin).ackDelivery(conv, bob.deviceId, i + 2));
+    const seqs = (await Promise.all(sends)).sort((a, b) => a - b);
+    await Promise.all(acks);
+    assert.deepEqual(seqs, Array.from({ length: 40 }, (_, i) => i + 2));
+    const entries = await store.readEntries(conv, 0, 100, 100);
+    assert.deepEqual(entries.map((e) => e.entry.seq), Array.from({ length: 41 }, (_, i) => i + 1));
+  });
+});
