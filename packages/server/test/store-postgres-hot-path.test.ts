@@ -138,6 +138,39 @@ describe("PostgreSQL store: batched acks and one-statement appends", { skip }, (
     }
   });
 
+  test("appends made in one turn settle with the outcomes the same appends one at a time would have", async () => {
+    const alice = await newDev(store, "alice4");
+    const bob = await newDev(store, "bob4");
+    const eve = await newDev(store, "eve4");
+    const one = await groupOf(store, alice, [bob]); // seq 1
+    const two = await groupOf(store, alice, [bob]); // seq 1
+    const mid = newMessageId();
+    const app = (conversationId: string, by: Dev, messageId = newMessageId()) =>
+      store.appendApplication({ conversationId, sender: by, epoch: 1, messageId, ciphertext: b64(), now: T0 });
+    const outcomes = await Promise.all([
+      app(two, alice),
+      app(one, alice, mid),
+      app(one, bob),
+      app(one, alice, mid), // a retry in the same batch: the first append's seq
+      app(one, bob, mid), // another device's id
+      app(one, eve), // not a member
+      app("nope", alice),
+      app(two, bob),
+    ]);
+    assert.deepEqual(outcomes, [
+      { kind: "ok", seq: 2 },
+      { kind: "ok", seq: 2 },
+      { kind: "ok", seq: 3 },
+      { kind: "duplicate", seq: 2 },
+      { kind: "messageIdTaken" },
+      { kind: "notMember" },
+      { kind: "conversationNotFound" },
+      { kind: "ok", seq: 3 },
+    ]);
+    const senders = (await store.readEntries(one, 1, 10, 10)).map((e) => e.senderDeviceId);
+    assert.deepEqual(senders, [alice.deviceId, bob.deviceId]);
+  });
+
   test("appends racing on two instances with acks in flight keep seqs gap-free and commit in order", async () => {
     const alice = await newDev(store, "alice3");
     const bob = await newDev(store, "bob3");

@@ -12,6 +12,7 @@ import type {
 } from "../Store.js";
 import { toConversation, toMember, type ConversationRow, type DeviceRow, type MemberRow } from "../rows.js";
 import { changes, first, retrying, rows, transaction, type Queryable } from "./db.js";
+import { TurnBatcher } from "./turnBatcher.js";
 import { appendEntry, appendSystemEntry, lockConversation, selectConversation } from "./log.js";
 
 /**
@@ -190,28 +191,36 @@ export class PostgresConversations {
     return { kind: "ok", seq, epoch: newEpoch, added: add, removed: removedNow };
   }
 
-  /** One round trip: parley_append_application (hotPathFunctions.ts) locks, checks and appends. */
-  async appendApplication(input: ApplicationInput): Promise<AppendOutcome> {
-    const r = await retrying(() =>
-      first<{ out_kind: string; out_seq: number | null }>(
+  /**
+   * Appends of one event-loop turn go to PostgreSQL as one statement
+   * (parley_append_application_batch in hotPathFunctions.ts): one round trip and one COMMIT for
+   * all of them; every caller's promise settles after that commit.
+   */
+  appendApplication(input: ApplicationInput): Promise<AppendOutcome> {
+    return this.appends.add(input);
+  }
+
+  private readonly appends = new TurnBatcher<ApplicationInput, AppendOutcome>(async (items) => {
+    const list = await retrying(() =>
+      rows<{ out_index: number; out_kind: string; out_seq: number | null }>(
         this.pool,
-        "SELECT out_kind, out_seq FROM parley_append_application($1, $2, $3, $4, $5, $6, $7)",
-        [input.conversationId, input.messageId, input.sender.username, input.sender.deviceId, input.epoch, input.now, input.ciphertext],
+        `SELECT out_index, out_kind, out_seq FROM parley_append_application_batch(
+           $1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[])`,
+        [
+          items.map((i) => i.conversationId),
+          items.map((i) => i.messageId),
+          items.map((i) => i.sender.username),
+          items.map((i) => i.sender.deviceId),
+          items.map((i) => i.epoch),
+          items.map((i) => i.now),
+          items.map((i) => i.ciphertext),
+        ],
       ),
     );
-    switch (r?.out_kind) {
-      case "ok":
-        return { kind: "ok", seq: r.out_seq! };
-      case "duplicate":
-        return { kind: "duplicate", seq: r.out_seq! };
-      case "messageIdTaken":
-      case "notMember":
-      case "conversationNotFound":
-        return { kind: r.out_kind };
-      default:
-        throw new Error(`parley_append_application returned ${String(r?.out_kind)}`);
-    }
-  }
+    const results = new Array<AppendOutcome>(items.length);
+    for (const r of list) results[r.out_index - 1] = toAppendOutcome(r.out_kind, r.out_seq);
+    return results;
+  });
 
   leave(conversationId: string, username: string, now: number): Promise<LeaveOutcome> {
     return transaction(this.pool, async (c): Promise<LeaveOutcome> => {
@@ -234,6 +243,21 @@ export class PostgresConversations {
       await c.query("UPDATE conversations SET direct_key = NULL WHERE conversation_id = $1", [conversationId]);
       return { kind: "ok", seq, deviceIds: devices };
     });
+  }
+}
+
+function toAppendOutcome(kind: string, seq: number | null): AppendOutcome {
+  switch (kind) {
+    case "ok":
+      return { kind: "ok", seq: seq! };
+    case "duplicate":
+      return { kind: "duplicate", seq: seq! };
+    case "messageIdTaken":
+    case "notMember":
+    case "conversationNotFound":
+      return { kind };
+    default:
+      throw new Error(`parley_append_application returned ${kind}`);
   }
 }
 

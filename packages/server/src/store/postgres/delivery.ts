@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { DeliveryState, WelcomeRecord } from "../Store.js";
-import { first, retrying, rows, type Queryable } from "./db.js";
+import { first, retrying, rows } from "./db.js";
 import { TurnBatcher } from "./turnBatcher.js";
 import { STATE_COLUMNS, toState, toWelcome, type StateRow, type WelcomeRow } from "../rows.js";
 
@@ -25,15 +25,27 @@ export class PostgresDelivery {
     return list.map(toState);
   }
 
-  async getState(conversationId: string, deviceId: string, q: Queryable = this.pool, lock = false): Promise<DeliveryState | null> {
-    const r = await first<StateRow>(
-      q,
-      `SELECT ${STATE_COLUMNS} FROM members m JOIN conversations c ON c.conversation_id = m.conversation_id
-       WHERE m.conversation_id = $1 AND m.device_id = $2${lock ? " FOR UPDATE OF m" : ""}`,
-      [conversationId, deviceId],
-    );
-    return r ? toState(r) : null;
+  /**
+   * Reads of one event-loop turn go as one query: when an append reaches a busy room, every
+   * member's pusher asks for its state in the same turn.
+   */
+  getState(conversationId: string, deviceId: string): Promise<DeliveryState | null> {
+    return this.stateReads.add({ conversationId, deviceId });
   }
+
+  private readonly stateReads = new TurnBatcher<{ conversationId: string; deviceId: string }, DeliveryState | null>(async (items) => {
+    const list = await rows<StateRow & { i: number }>(
+      this.pool,
+      `SELECT a.i::int AS i, ${STATE_COLUMNS}
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS a(conversation_id, device_id, i)
+       JOIN members m ON m.conversation_id = a.conversation_id AND m.device_id = a.device_id
+       JOIN conversations c ON c.conversation_id = m.conversation_id`,
+      [items.map((i) => i.conversationId), items.map((i) => i.deviceId)],
+    );
+    const results = new Array<DeliveryState | null>(items.length).fill(null);
+    for (const r of list) results[r.i - 1] = toState(r);
+    return results;
+  });
 
   /**
    * Acks of one event-loop turn go to PostgreSQL as one statement (parley_ack_batch in

@@ -61,6 +61,35 @@ BEGIN
 END
 $fn$;
 
+-- Appends many application messages in one transaction (one COMMIT, one WAL flush for all),
+-- each by parley_append_application. Conversation rows are locked in conversation order, so two
+-- instances' batches cannot deadlock each other; appends to one conversation keep their call
+-- order. Returns one row per input, out_index being its 1-based position.
+CREATE FUNCTION parley_append_application_batch(
+  p_conversations TEXT[], p_message_ids TEXT[], p_usernames TEXT[], p_devices TEXT[],
+  p_epochs BIGINT[], p_nows BIGINT[], p_data TEXT[]
+) RETURNS TABLE (out_index INT, out_kind TEXT, out_seq BIGINT) LANGUAGE plpgsql AS $fn$
+DECLARE
+  r RECORD;
+  v_kind TEXT;
+  v_seq BIGINT;
+BEGIN
+  FOR r IN
+    SELECT a.conversation_id, a.message_id, a.username, a.device_id, a.epoch, a.now, a.data, a.i::INT AS i
+      FROM unnest(p_conversations, p_message_ids, p_usernames, p_devices, p_epochs, p_nows, p_data)
+        WITH ORDINALITY AS a(conversation_id, message_id, username, device_id, epoch, now, data, i)
+      ORDER BY a.conversation_id, a.i
+  LOOP
+    SELECT f.out_kind, f.out_seq INTO v_kind, v_seq
+      FROM parley_append_application(r.conversation_id, r.message_id, r.username, r.device_id, r.epoch, r.now, r.data) f;
+    out_index := r.i;
+    out_kind := v_kind;
+    out_seq := v_seq;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+
 -- Acks many (conversation, device, seq) at once, in one transaction: the same rule as
 -- PostgresDelivery's single ack. Returns one row per input, out_index being its 1-based position;
 -- out_cursor is the cursor after the ack, or NULL if the device is not a member. Member rows are
