@@ -171,6 +171,38 @@ describe("PostgreSQL store: batched acks and one-statement appends", { skip }, (
     assert.deepEqual(senders, [alice.deviceId, bob.deviceId]);
   });
 
+  test("log reads and delivery states asked for in one turn each get their own answer", async () => {
+    const alice = await newDev(store, "alice5");
+    const bob = await newDev(store, "bob5");
+    const carol = await newDev(store, "carol5");
+    const one = await groupOf(store, alice, [bob]); // seq 1
+    const two = await groupOf(store, alice, [bob, carol]); // seq 1
+    for (let i = 0; i < 5; i++) await send(store, one, alice); // 2..6
+    await send(store, two, bob); // 2
+    const seqs = (p: Promise<{ entry: { seq: number } }[]>) => p.then((l) => l.map((e) => e.entry.seq));
+    const [same1, same2, limited, other, empty, missing] = await Promise.all([
+      seqs(store.readEntries(one, 1, 6, 100)),
+      seqs(store.readEntries(one, 1, 6, 100)),
+      seqs(store.readEntries(one, 2, 6, 2)),
+      seqs(store.readEntries(two, 0, 2, 100)),
+      seqs(store.readEntries(one, 6, 6, 100)),
+      seqs(store.readEntries("nope", 0, 10, 100)),
+    ]);
+    assert.deepEqual([same1, same2, limited, other, empty, missing], [[2, 3, 4, 5, 6], [2, 3, 4, 5, 6], [3, 4], [1, 2], [], []]);
+    const states = await Promise.all([
+      store.getDeliveryState(one, bob.deviceId),
+      store.getDeliveryState(one, carol.deviceId),
+      store.getDeliveryState(two, carol.deviceId),
+      store.getDeliveryState(two, bob.deviceId),
+    ]);
+    assert.deepEqual(states, [
+      { conversationId: one, cursor: 1, joinedSeq: 1, removedSeq: null, lastSeq: 6 },
+      null,
+      { conversationId: two, cursor: 1, joinedSeq: 1, removedSeq: null, lastSeq: 2 },
+      { conversationId: two, cursor: 2, joinedSeq: 1, removedSeq: null, lastSeq: 2 },
+    ]);
+  });
+
   test("appends racing on two instances with acks in flight keep seqs gap-free and commit in order", async () => {
     const alice = await newDev(store, "alice3");
     const bob = await newDev(store, "bob3");
