@@ -203,6 +203,24 @@ describe("PostgreSQL store: batched acks and one-statement appends", { skip }, (
     ]);
   });
 
+  test("device reads in one turn each get their device, revoked or not, or null", async () => {
+    const alice = await newDev(store, "alice6");
+    const bob = await newDev(store, "bob6");
+    assert.equal((await store.revokeDevice(bob.deviceId, T0 + 5)).kind, "ok");
+    const [a1, b, missing, a2] = await Promise.all([
+      store.getDevice(alice.deviceId),
+      store.getDevice(bob.deviceId),
+      store.getDevice("nope"),
+      store.getDevice(alice.deviceId),
+    ]);
+    assert.equal(a1?.deviceId, alice.deviceId);
+    assert.equal(a1?.revokedAt, null);
+    assert.deepEqual(a2, a1);
+    assert.notEqual(a2, a1, "each caller gets its own record");
+    assert.equal(b?.revokedAt, T0 + 5);
+    assert.equal(missing, null);
+  });
+
   test("appends racing on two instances with acks in flight keep seqs gap-free and commit in order", async () => {
     const alice = await newDev(store, "alice3");
     const bob = await newDev(store, "bob3");

@@ -11,6 +11,7 @@ import type {
 import { changes, first, rows, transaction, type Queryable } from "./db.js";
 import { toDevice, toSession, toUser, type DeviceRow, type SessionRow, type UserRow } from "../rows.js";
 import { appendSystemEntry, lockConversation } from "./log.js";
+import { TurnBatcher } from "./turnBatcher.js";
 
 export function selectDevice(q: Queryable, deviceId: string): Promise<DeviceRow | undefined> {
   return first<DeviceRow>(q, "SELECT * FROM devices WHERE device_id = $1", [deviceId]);
@@ -80,10 +81,24 @@ export class PostgresAccounts {
     });
   }
 
-  async getDevice(deviceId: string): Promise<DeviceRecord | null> {
-    const r = await selectDevice(this.pool, deviceId);
-    return r ? toDevice(r) : null;
+  /**
+   * The gateway reads the device before every device-level request (the revocation check): the
+   * reads of one event-loop turn go as one query, each device read once.
+   */
+  getDevice(deviceId: string): Promise<DeviceRecord | null> {
+    return this.deviceReads.add(deviceId);
   }
+
+  private readonly deviceReads = new TurnBatcher<string, DeviceRecord | null>(async (ids) => {
+    const distinct = [...new Set(ids)];
+    const found = new Map(
+      (await rows<DeviceRow>(this.pool, "SELECT * FROM devices WHERE device_id = ANY($1::text[])", [distinct])).map((r) => [r.device_id, r]),
+    );
+    return ids.map((id) => {
+      const r = found.get(id);
+      return r ? toDevice(r) : null;
+    });
+  });
 
   async listDevices(username: string): Promise<DeviceRecord[]> {
     const list = await rows<DeviceRow>(this.pool, "SELECT * FROM devices WHERE username = $1 ORDER BY created_at, device_id", [
