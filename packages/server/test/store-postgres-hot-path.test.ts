@@ -221,6 +221,27 @@ describe("PostgreSQL store: batched acks and one-statement appends", { skip }, (
     assert.equal(missing, null);
   });
 
+  test("session look-ups and conversation lists asked for in one turn (a reconnect wave) each get their own", async () => {
+    const alice = await newDev(store, "alice7");
+    const bob = await newDev(store, "bob7");
+    const carol = await newDev(store, "carol7");
+    const one = await groupOf(store, alice, [bob]);
+    const two = await groupOf(store, alice, [bob, carol]);
+    const hashes = [randomBytes(32), randomBytes(32)];
+    await store.createSession({ tokenHash: hashes[0]!, username: "alice7", deviceId: alice.deviceId, createdAt: T0, expiresAt: T0 + 1 });
+    await store.createSession({ tokenHash: hashes[1]!, username: "bob7", deviceId: bob.deviceId, createdAt: T0, expiresAt: T0 + 2 });
+    const sessions = await Promise.all([store.getSession(hashes[1]!), store.getSession(randomBytes(32)), store.getSession(hashes[0]!), store.getSession(hashes[1]!)]);
+    assert.deepEqual(
+      sessions.map((x) => x && [x.username, x.deviceId, x.expiresAt, Buffer.from(x.tokenHash).toString("hex")]),
+      [["bob7", bob.deviceId, T0 + 2, hashes[1]!.toString("hex")], null, ["alice7", alice.deviceId, T0 + 1, hashes[0]!.toString("hex")], ["bob7", bob.deviceId, T0 + 2, hashes[1]!.toString("hex")]],
+    );
+    const lists = await Promise.all([alice, bob, carol, { deviceId: "nope" }, bob].map((d) => store.listDeliveryStates(d.deviceId)));
+    const ids = lists.map((l) => l.map((x) => x.conversationId));
+    const both = [one, two].sort();
+    assert.deepEqual(ids, [both, both, [two], [], both]);
+    assert.deepEqual(lists[2], [{ conversationId: two, cursor: 1, joinedSeq: 1, removedSeq: null, lastSeq: 1 }]);
+  });
+
   test("appends racing on two instances with acks in flight keep seqs gap-free and commit in order", async () => {
     const alice = await newDev(store, "alice3");
     const bob = await newDev(store, "bob3");

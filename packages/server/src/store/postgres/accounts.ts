@@ -43,8 +43,31 @@ export class PostgresAccounts {
     );
   }
 
-  async getSession(tokenHash: Uint8Array, q: Queryable = this.pool, lock = false): Promise<SessionRecord | null> {
-    const r = await first<SessionRow>(q, `SELECT * FROM sessions WHERE token_hash = $1${lock ? " FOR UPDATE" : ""}`, [
+  /**
+   * Session look-ups of one event-loop turn (a wave of reconnecting clients resuming) go as one
+   * query. Inside a transaction, and to lock the row, use lockSession.
+   */
+  getSession(tokenHash: Uint8Array): Promise<SessionRecord | null> {
+    return this.sessionReads.add(tokenHash);
+  }
+
+  private readonly sessionReads = new TurnBatcher<Uint8Array, SessionRecord | null>(async (hashes) => {
+    const keys = hashes.map((h) => Buffer.from(h));
+    const found = new Map(
+      (await rows<SessionRow>(this.pool, "SELECT * FROM sessions WHERE token_hash = ANY($1::bytea[])", [keys])).map((r) => [
+        Buffer.from(r.token_hash).toString("hex"),
+        r,
+      ]),
+    );
+    return keys.map((k) => {
+      const r = found.get(k.toString("hex"));
+      return r ? toSession(r) : null;
+    });
+  });
+
+  /** The session row, locked until `c`'s transaction ends. */
+  async lockSession(c: pg.PoolClient, tokenHash: Uint8Array): Promise<SessionRecord | null> {
+    const r = await first<SessionRow>(c, "SELECT * FROM sessions WHERE token_hash = $1 FOR UPDATE", [
       Buffer.from(tokenHash),
     ]);
     return r ? toSession(r) : null;
@@ -58,7 +81,7 @@ export class PostgresAccounts {
     return transaction(this.pool, async (c): Promise<RegisterDeviceOutcome> => {
       // The session row lock makes one of two concurrent registrations on a session win; the user
       // row lock keeps the per-user device count exact.
-      const session = await this.getSession(sessionTokenHash, c, true);
+      const session = await this.lockSession(c, sessionTokenHash);
       if (!session || session.username !== d.username) return { kind: "sessionInvalid" };
       if (session.deviceId !== null) return { kind: "sessionBound" };
       await c.query("SELECT 1 FROM users WHERE username = $1 FOR UPDATE", [d.username]);

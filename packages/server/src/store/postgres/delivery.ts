@@ -14,16 +14,31 @@ interface AckItem {
 export class PostgresDelivery {
   constructor(private readonly pool: pg.Pool) {}
 
-  async listStates(deviceId: string): Promise<DeliveryState[]> {
-    const list = await rows<StateRow>(
-      this.pool,
-      `SELECT ${STATE_COLUMNS} FROM members m JOIN conversations c ON c.conversation_id = m.conversation_id
-       WHERE m.device_id = $1 AND (m.removed_seq IS NULL OR m.cursor < m.removed_seq)
-       ORDER BY m.conversation_id`,
-      [deviceId],
-    );
-    return list.map(toState);
+  /**
+   * A connection's Pusher lists its device's conversations when it starts: the lists asked for in
+   * one event-loop turn (a wave of reconnecting clients) are read by one query.
+   */
+  listStates(deviceId: string): Promise<DeliveryState[]> {
+    return this.stateLists.add(deviceId);
   }
+
+  private readonly stateLists = new TurnBatcher<string, DeliveryState[]>(async (deviceIds) => {
+    const distinct = [...new Set(deviceIds)];
+    const list = await rows<StateRow & { device_id: string }>(
+      this.pool,
+      `SELECT m.device_id, ${STATE_COLUMNS} FROM members m JOIN conversations c ON c.conversation_id = m.conversation_id
+       WHERE m.device_id = ANY($1::text[]) AND (m.removed_seq IS NULL OR m.cursor < m.removed_seq)
+       ORDER BY m.device_id, m.conversation_id`,
+      [distinct],
+    );
+    const byDevice = new Map<string, StateRow[]>();
+    for (const r of list) {
+      let l = byDevice.get(r.device_id);
+      if (l === undefined) byDevice.set(r.device_id, (l = []));
+      l.push(r);
+    }
+    return deviceIds.map((id) => (byDevice.get(id) ?? []).map(toState));
+  });
 
   /**
    * Reads of one event-loop turn go as one query: when an append reaches a busy room, every
