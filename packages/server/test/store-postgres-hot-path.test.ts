@@ -242,6 +242,20 @@ describe("PostgreSQL store: batched acks and one-statement appends", { skip }, (
     assert.deepEqual(lists[2], [{ conversationId: two, cursor: 1, joinedSeq: 1, removedSeq: null, lastSeq: 1 }]);
   });
 
+  test("calls made just before close() are still carried out and answered", async () => {
+    const alice = await newDev(store, "alice8");
+    const bob = await newDev(store, "bob8");
+    const conv = await groupOf(store, alice, [bob]);
+    await send(store, conv, alice); // 2
+    const closing = await PostgresStore.connect(db.url, { maxConnections: 2 });
+    const ack = closing.ackDelivery(conv, bob.deviceId, 2);
+    const sent = closing.appendApplication({ conversationId: conv, sender: alice, epoch: 1, messageId: newMessageId(), ciphertext: b64(), now: T0 });
+    await closing.close();
+    assert.deepEqual(await ack, { kind: "ok", cursor: 2 });
+    assert.deepEqual(await sent, { kind: "ok", seq: 3 });
+    assert.equal((await store.getDeliveryState(conv, bob.deviceId))?.cursor, 2);
+  });
+
   test("appends racing on two instances with acks in flight keep seqs gap-free and commit in order", async () => {
     const alice = await newDev(store, "alice3");
     const bob = await newDev(store, "bob3");

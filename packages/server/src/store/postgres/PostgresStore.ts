@@ -107,6 +107,9 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Calls made before close() are queued for the end of this turn (turnBatcher.ts): let them
+    // reach the pool first; pool.end() waits for the queries already running.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.pool.end();
   }
 
