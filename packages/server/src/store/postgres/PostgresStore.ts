@@ -28,7 +28,7 @@ import { PostgresConversations } from "./conversations.js";
 import { first, typeParsers } from "./db.js";
 import { PostgresDelivery } from "./delivery.js";
 import { PostgresKeyPackages } from "./keyPackages.js";
-import { readEntries } from "./log.js";
+import { EntryReads } from "./entryReads.js";
 import { migrate } from "./migrations.js";
 import { sweep } from "./retention.js";
 
@@ -54,6 +54,7 @@ export class PostgresStore implements Store {
   private readonly keyPackages: PostgresKeyPackages;
   private readonly conversations: PostgresConversations;
   private readonly delivery: PostgresDelivery;
+  private readonly entryReads: EntryReads;
   private closed = false;
 
   private constructor(private readonly pool: pg.Pool) {
@@ -61,6 +62,7 @@ export class PostgresStore implements Store {
     this.keyPackages = new PostgresKeyPackages(pool);
     this.conversations = new PostgresConversations(pool);
     this.delivery = new PostgresDelivery(pool);
+    this.entryReads = new EntryReads(pool);
   }
 
   /**
@@ -105,6 +107,9 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Calls made before close() are queued for the end of this turn (turnBatcher.ts): let them
+    // reach the pool first; pool.end() waits for the queries already running.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.pool.end();
   }
 
@@ -189,7 +194,7 @@ export class PostgresStore implements Store {
     return this.delivery.getState(conversationId, deviceId);
   }
   readEntries(conversationId: string, afterSeq: number, uptoSeq: number, limit: number): Promise<StoredEntry[]> {
-    return readEntries(this.pool, conversationId, afterSeq, uptoSeq, limit);
+    return this.entryReads.read(conversationId, afterSeq, uptoSeq, limit);
   }
   ackDelivery(conversationId: string, deviceId: string, seq: number) {
     return this.delivery.ack(conversationId, deviceId, seq);

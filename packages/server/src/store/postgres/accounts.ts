@@ -11,6 +11,7 @@ import type {
 import { changes, first, rows, transaction, type Queryable } from "./db.js";
 import { toDevice, toSession, toUser, type DeviceRow, type SessionRow, type UserRow } from "../rows.js";
 import { appendSystemEntry, lockConversation } from "./log.js";
+import { TurnBatcher } from "./turnBatcher.js";
 
 export function selectDevice(q: Queryable, deviceId: string): Promise<DeviceRow | undefined> {
   return first<DeviceRow>(q, "SELECT * FROM devices WHERE device_id = $1", [deviceId]);
@@ -42,8 +43,31 @@ export class PostgresAccounts {
     );
   }
 
-  async getSession(tokenHash: Uint8Array, q: Queryable = this.pool, lock = false): Promise<SessionRecord | null> {
-    const r = await first<SessionRow>(q, `SELECT * FROM sessions WHERE token_hash = $1${lock ? " FOR UPDATE" : ""}`, [
+  /**
+   * Session look-ups of one event-loop turn (a wave of reconnecting clients resuming) go as one
+   * query. Inside a transaction, and to lock the row, use lockSession.
+   */
+  getSession(tokenHash: Uint8Array): Promise<SessionRecord | null> {
+    return this.sessionReads.add(tokenHash);
+  }
+
+  private readonly sessionReads = new TurnBatcher<Uint8Array, SessionRecord | null>(async (hashes) => {
+    const keys = hashes.map((h) => Buffer.from(h));
+    const found = new Map(
+      (await rows<SessionRow>(this.pool, "SELECT * FROM sessions WHERE token_hash = ANY($1::bytea[])", [keys])).map((r) => [
+        Buffer.from(r.token_hash).toString("hex"),
+        r,
+      ]),
+    );
+    return keys.map((k) => {
+      const r = found.get(k.toString("hex"));
+      return r ? toSession(r) : null;
+    });
+  });
+
+  /** The session row, locked until `c`'s transaction ends. */
+  async lockSession(c: pg.PoolClient, tokenHash: Uint8Array): Promise<SessionRecord | null> {
+    const r = await first<SessionRow>(c, "SELECT * FROM sessions WHERE token_hash = $1 FOR UPDATE", [
       Buffer.from(tokenHash),
     ]);
     return r ? toSession(r) : null;
@@ -57,7 +81,7 @@ export class PostgresAccounts {
     return transaction(this.pool, async (c): Promise<RegisterDeviceOutcome> => {
       // The session row lock makes one of two concurrent registrations on a session win; the user
       // row lock keeps the per-user device count exact.
-      const session = await this.getSession(sessionTokenHash, c, true);
+      const session = await this.lockSession(c, sessionTokenHash);
       if (!session || session.username !== d.username) return { kind: "sessionInvalid" };
       if (session.deviceId !== null) return { kind: "sessionBound" };
       await c.query("SELECT 1 FROM users WHERE username = $1 FOR UPDATE", [d.username]);
@@ -80,15 +104,30 @@ export class PostgresAccounts {
     });
   }
 
+  /** The gateway's revocation check: served by the same per-turn batch as getDevice. */
   async isDeviceActive(deviceId: string): Promise<boolean> {
-    const r = await first<{ revoked_at: unknown }>(this.pool, "SELECT revoked_at FROM devices WHERE device_id = $1", [deviceId]);
-    return r !== undefined && r.revoked_at === null;
+    const device = await this.deviceReads.add(deviceId);
+    return device !== null && device.revokedAt === null;
   }
 
-  async getDevice(deviceId: string): Promise<DeviceRecord | null> {
-    const r = await selectDevice(this.pool, deviceId);
-    return r ? toDevice(r) : null;
+  /**
+   * Device reads of one event-loop turn (the gateway checks the device before every
+   * device-level request) go as one query, each device read once.
+   */
+  getDevice(deviceId: string): Promise<DeviceRecord | null> {
+    return this.deviceReads.add(deviceId);
   }
+
+  private readonly deviceReads = new TurnBatcher<string, DeviceRecord | null>(async (ids) => {
+    const distinct = [...new Set(ids)];
+    const found = new Map(
+      (await rows<DeviceRow>(this.pool, "SELECT * FROM devices WHERE device_id = ANY($1::text[])", [distinct])).map((r) => [r.device_id, r]),
+    );
+    return ids.map((id) => {
+      const r = found.get(id);
+      return r ? toDevice(r) : null;
+    });
+  });
 
   async listDevices(username: string): Promise<DeviceRecord[]> {
     const list = await rows<DeviceRow>(this.pool, "SELECT * FROM devices WHERE username = $1 ORDER BY created_at, device_id", [

@@ -11,7 +11,8 @@ import type {
   NewConversation,
 } from "../Store.js";
 import { toConversation, toMember, type ConversationRow, type DeviceRow, type MemberRow } from "../rows.js";
-import { changes, first, rows, transaction, type Queryable } from "./db.js";
+import { changes, first, retrying, rows, transaction, type Queryable } from "./db.js";
+import { TurnBatcher } from "./turnBatcher.js";
 import { appendEntry, appendSystemEntry, lockConversation, selectConversation } from "./log.js";
 
 /**
@@ -190,28 +191,36 @@ export class PostgresConversations {
     return { kind: "ok", seq, epoch: newEpoch, added: add, removed: removedNow };
   }
 
+  /**
+   * Appends of one event-loop turn go to PostgreSQL as one statement
+   * (parley_append_application_batch in hotPathFunctions.ts): one round trip and one COMMIT for
+   * all of them; every caller's promise settles after that commit.
+   */
   appendApplication(input: ApplicationInput): Promise<AppendOutcome> {
-    return transaction(this.pool, async (c): Promise<AppendOutcome> => {
-      const conv = await lockConversation(c, input.conversationId);
-      if (!conv) return { kind: "conversationNotFound" };
-      const prior = await priorMessage(c, input.conversationId, input.messageId, input.sender.deviceId);
-      if (prior) return prior.kind === "duplicate" ? { kind: "duplicate", seq: prior.seq } : { kind: "messageIdTaken" };
-      if (!(await activeMember(c, conv.conversation_id, input.sender.deviceId))) return { kind: "notMember" };
-      const seq = await appendEntry(c, conv, {
-        kind: "application",
-        epoch: input.epoch,
-        messageId: input.messageId,
-        senderUsername: input.sender.username,
-        senderDevice: input.sender.deviceId,
-        sentAt: input.now,
-        data: input.ciphertext,
-        meta: null,
-      });
-      await recordMessageId(c, input.conversationId, input.messageId, input.sender.deviceId, seq, input.epoch, input.now);
-      await passOwnEntry(c, conv.conversation_id, input.sender.deviceId, seq);
-      return { kind: "ok", seq };
-    });
+    return this.appends.add(input);
   }
+
+  private readonly appends = new TurnBatcher<ApplicationInput, AppendOutcome>(async (items) => {
+    const list = await retrying(() =>
+      rows<{ out_index: number; out_kind: string; out_seq: number | null }>(
+        this.pool,
+        `SELECT out_index, out_kind, out_seq FROM parley_append_application_batch(
+           $1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[])`,
+        [
+          items.map((i) => i.conversationId),
+          items.map((i) => i.messageId),
+          items.map((i) => i.sender.username),
+          items.map((i) => i.sender.deviceId),
+          items.map((i) => i.epoch),
+          items.map((i) => i.now),
+          items.map((i) => i.ciphertext),
+        ],
+      ),
+    );
+    const results = new Array<AppendOutcome>(items.length);
+    for (const r of list) results[r.out_index - 1] = toAppendOutcome(r.out_kind, r.out_seq);
+    return results;
+  });
 
   leave(conversationId: string, username: string, now: number): Promise<LeaveOutcome> {
     return transaction(this.pool, async (c): Promise<LeaveOutcome> => {
@@ -234,6 +243,21 @@ export class PostgresConversations {
       await c.query("UPDATE conversations SET direct_key = NULL WHERE conversation_id = $1", [conversationId]);
       return { kind: "ok", seq, deviceIds: devices };
     });
+  }
+}
+
+function toAppendOutcome(kind: string, seq: number | null): AppendOutcome {
+  switch (kind) {
+    case "ok":
+      return { kind: "ok", seq: seq! };
+    case "duplicate":
+      return { kind: "duplicate", seq: seq! };
+    case "messageIdTaken":
+    case "notMember":
+    case "conversationNotFound":
+      return { kind };
+    default:
+      throw new Error(`parley_append_application returned ${kind}`);
   }
 }
 

@@ -13,19 +13,35 @@ export const typeParsers: pg.CustomTypesConfig = {
     oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
 };
 
+/**
+ * Every query of this store is a fixed text (values are always bound, never spliced in), so each
+ * can be a named prepared statement: PostgreSQL parses and plans it once per connection instead
+ * of on every call, which was a large part of its CPU per delivery. The set of texts is small and
+ * fixed, so the per-connection statement cache stays small.
+ */
+const statementNames = new Map<string, string>();
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `parley_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
 /** Rows of a parameterized query: values are always bound, never spliced into SQL text. */
 export async function rows<T>(q: Queryable, text: string, values: unknown[] = []): Promise<T[]> {
-  return (await q.query(text, values)).rows as T[];
+  return (await q.query(prepared(text, values))).rows as T[];
 }
 
 /** The first row, or undefined. */
 export async function first<T>(q: Queryable, text: string, values: unknown[] = []): Promise<T | undefined> {
-  return (await q.query(text, values)).rows[0] as T | undefined;
+  return (await q.query(prepared(text, values))).rows[0] as T | undefined;
 }
 
 /** Rows changed by an INSERT, UPDATE or DELETE. */
 export async function changes(q: Queryable, text: string, values: unknown[] = []): Promise<number> {
-  return (await q.query(text, values)).rowCount ?? 0;
+  return (await q.query(prepared(text, values))).rowCount ?? 0;
 }
 
 /** Serialization failure and deadlock: the transaction did nothing and can simply run again. */
@@ -58,6 +74,22 @@ export async function transaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => 
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     } finally {
       client.release(broken);
+    }
+  }
+}
+
+/**
+ * Runs `work` (one statement, which is its own transaction) again if PostgreSQL aborted it for a
+ * deadlock or a serialization failure: such a statement did nothing, so it can simply run again.
+ */
+export async function retrying<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (!(code && RETRYABLE.has(code)) || attempt >= MAX_ATTEMPTS) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
 }

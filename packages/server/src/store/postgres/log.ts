@@ -1,10 +1,9 @@
 import type pg from "pg";
 import type { SystemEvent } from "@parley/protocol";
-import type { StoredEntry } from "../Store.js";
-import { systemEntry, toStoredEntry, type ConversationRow, type EntryRow, type NewEntry } from "../rows.js";
-import { first, rows, type Queryable } from "./db.js";
+import { systemEntry, type ConversationRow, type NewEntry } from "../rows.js";
+import { first, type Queryable } from "./db.js";
 
-/** The conversation log: appending entries (inside the caller's transaction) and reading them back. */
+/** The conversation log: appending entries inside the caller's transaction (reads: entryReads.ts). */
 
 export function selectConversation(q: Queryable, conversationId: string): Promise<ConversationRow | undefined> {
   return first<ConversationRow>(q, "SELECT * FROM conversations WHERE conversation_id = $1", [conversationId]);
@@ -49,19 +48,4 @@ export async function appendEntry(c: pg.PoolClient, conv: ConversationRow, e: Ne
 /** Appends a server-made membership fact at the conversation's current epoch. */
 export function appendSystemEntry(c: pg.PoolClient, conv: ConversationRow, now: number, event: SystemEvent): Promise<number> {
   return appendEntry(c, conv, systemEntry(conv.epoch, now, event));
-}
-
-export async function readEntries(
-  q: Queryable,
-  conversationId: string,
-  afterSeq: number,
-  uptoSeq: number,
-  limit: number,
-): Promise<StoredEntry[]> {
-  const list = await rows<EntryRow>(
-    q,
-    "SELECT * FROM entries WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4",
-    [conversationId, afterSeq, uptoSeq, limit],
-  );
-  return list.map(toStoredEntry);
 }

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { rows } from "./db.js";
+import { HOT_PATH_FUNCTIONS_SQL } from "./hotPathFunctions.js";
 
 /**
  * Numbered schema migrations for PostgreSQL: the same tables as the SQLite store, and the same
@@ -124,6 +125,7 @@ CREATE TABLE welcomes (
 CREATE INDEX welcomes_by_time ON welcomes(sent_at);
 `,
   },
+  { version: 2, name: "append and ack functions", sql: HOT_PATH_FUNCTIONS_SQL },
 ];
 
 /** Any fixed number: the advisory lock that makes instances starting together migrate one at a time. */
