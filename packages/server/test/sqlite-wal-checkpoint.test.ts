@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -28,6 +28,16 @@ test("the checkpoint worker copies the WAL into the database file, and close lea
   } finally {
     db.close();
   }
+});
+
+test("the WAL stays bounded under steady writes (SQLite's own checkpoint still restarts it)", async () => {
+  const dir = join(root, "bounded");
+  const store = SqliteStore.openInDir(dir);
+  // About 12 MB of writes, three times the 1000-page auto-checkpoint threshold.
+  for (let i = 0; i < 300; i++) await store.getOrCreateMeta(`big-${i}`, () => "y".repeat(40_000));
+  const walBytes = statSync(join(dir, `${SQLITE_FILE_NAME}-wal`)).size;
+  await store.close();
+  assert.ok(walBytes < 8 * 2 ** 20, `WAL of ${walBytes} bytes`);
 });
 
 test("an in-memory store has no WAL to checkpoint", async () => {

@@ -78,16 +78,14 @@ export class SqliteStore implements Store {
     this.checkpointer = file === ":memory:" ? null : this.checkpointInWorker(file);
   }
 
-  /** WAL checkpoints in a worker thread instead of inside a COMMIT (see WalCheckpointer). */
+  /** Most of the WAL checkpointing in a worker thread instead of inside a COMMIT (see WalCheckpointer). */
   private checkpointInWorker(file: string): WalCheckpointer {
-    this.db.pragma("wal_autocheckpoint = 0");
-    let fellBack = false;
+    let warned = false;
     return new WalCheckpointer(file, (error) => {
-      if (this.closed || fellBack) return;
-      fellBack = true;
-      // Never let the WAL grow without bound: back to SQLite's own checkpoints in the COMMIT.
-      this.db.pragma("wal_autocheckpoint = 1000");
-      process.emitWarning(`${error.message}; falling back to checkpoints on the main thread`);
+      if (this.closed || warned) return;
+      warned = true;
+      // SQLite's own checkpoints in the COMMIT still bound the WAL; they just copy more.
+      process.emitWarning(`${error.message}; checkpoints now run on the main thread only`);
     });
   }
 
