@@ -35,6 +35,7 @@ import { readEntries } from "./log.js";
 import { migrate } from "./migrations.js";
 import { sweep } from "./retention.js";
 import { sql } from "./statements.js";
+import { type CheckpointResult, WalCheckpointer } from "./walCheckpointer.js";
 
 export const SQLITE_FILE_NAME = "parley.db";
 
@@ -51,6 +52,8 @@ export class SqliteStore implements Store {
   private readonly delivery: SqliteDelivery;
   private readonly hot: GroupCommit;
   private readonly cursors: CursorWrites;
+  /** Null for an in-memory database (no WAL). */
+  private readonly checkpointer: WalCheckpointer | null;
   private closed = false;
 
   /** Opens (creating if needed) `file`, or an in-memory database for ":memory:". */
@@ -72,6 +75,23 @@ export class SqliteStore implements Store {
     this.delivery = new SqliteDelivery(this.db);
     this.hot = new GroupCommit(this.db);
     this.cursors = new CursorWrites(this.db, this.hot);
+    this.checkpointer = file === ":memory:" ? null : this.checkpointInWorker(file);
+  }
+
+  /** Most of the WAL checkpointing in a worker thread instead of inside a COMMIT (see WalCheckpointer). */
+  private checkpointInWorker(file: string): WalCheckpointer {
+    let warned = false;
+    return new WalCheckpointer(file, (error) => {
+      if (this.closed || warned) return;
+      warned = true;
+      // SQLite's own checkpoints in the COMMIT still bound the WAL; they just copy more.
+      process.emitWarning(`${error.message}; checkpoints now run on the main thread only`);
+    });
+  }
+
+  /** Runs a WAL checkpoint now, on the worker (for tests and tools); null for an in-memory store. */
+  checkpointWal(): Promise<CheckpointResult | null> {
+    return this.checkpointer ? this.checkpointer.checkpoint() : Promise.resolve(null);
   }
 
   /** Opens the store kept in `dataDir` (created with owner-only permissions if missing). */
@@ -92,6 +112,8 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The worker's connection first: the last connection to close checkpoints and removes the WAL.
+    await this.checkpointer?.stop();
     this.db.close();
   }
 

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import Database from "better-sqlite3";
+import { SqliteStore, SQLITE_FILE_NAME } from "../src/index.js";
+import { WalCheckpointer } from "../src/store/sqlite/walCheckpointer.js";
+
+const root = mkdtempSync(join(tmpdir(), "parley-wal-test-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test("the checkpoint worker copies the WAL into the database file, and close leaves no WAL behind", async () => {
+  const dir = join(root, "store");
+  const store = SqliteStore.openInDir(dir);
+  for (let i = 0; i < 50; i++) await store.getOrCreateMeta(`key-${i}`, () => "x".repeat(4000));
+  const result = await store.checkpointWal();
+  assert.ok(result);
+  assert.ok(result.log > 0, "the writes went to the WAL");
+  assert.equal(result.checkpointed, result.log, "a PASSIVE checkpoint with no reader copies every frame");
+  await store.close();
+
+  const file = join(dir, SQLITE_FILE_NAME);
+  assert.equal(existsSync(`${file}-wal`), false);
+  const db = new Database(file, { readonly: true });
+  try {
+    assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'key-49'").get() as { value: string }).value.length, 4000);
+  } finally {
+    db.close();
+  }
+});
+
+test("the WAL stays bounded under steady writes (SQLite's own checkpoint still restarts it)", async () => {
+  const dir = join(root, "bounded");
+  const store = SqliteStore.openInDir(dir);
+  // About 12 MB of writes, three times the 1000-page auto-checkpoint threshold.
+  for (let i = 0; i < 300; i++) await store.getOrCreateMeta(`big-${i}`, () => "y".repeat(40_000));
+  const walBytes = statSync(join(dir, `${SQLITE_FILE_NAME}-wal`)).size;
+  await store.close();
+  assert.ok(walBytes < 8 * 2 ** 20, `WAL of ${walBytes} bytes`);
+});
+
+test("an in-memory store has no WAL to checkpoint", async () => {
+  const store = new SqliteStore(":memory:");
+  assert.equal(await store.checkpointWal(), null);
+  await store.close();
+});
+
+test("a checkpointer that cannot open the database reports the failure (the store then falls back)", async () => {
+  const failed = new Promise<Error>((resolve) => {
+    const c = new WalCheckpointer(join(root, "missing-dir", "x.db"), resolve);
+    void c;
+  });
+  assert.match((await failed).message, /unable to open|directory|SQLITE_CANTOPEN/i);
+});
