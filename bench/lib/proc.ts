@@ -41,7 +41,10 @@ export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
       clearTimeout(t);
       resolve();
     });
-    if (child.connected) child.send({ cmd: "stop" });
+    // The IPC channel may be closing under us (the child is already on its way out): with a
+    // callback, send() reports that as an error here (then SIGTERM) instead of an EPIPE thrown
+    // at the whole run.
+    if (child.connected) child.send({ cmd: "stop" }, (error) => (error ? child.kill("SIGTERM") : undefined));
     else child.kill("SIGTERM");
   });
 }
