@@ -13,7 +13,7 @@ import { cleanUpOnExit, cleanup } from "./lib/cleanup.js";
 import { load1 } from "./lib/env.js";
 import { writeResult } from "./lib/results.js";
 import { median } from "./lib/stats.js";
-import { MLS_CIPHERTEXT_BYTES, type RunReport, type Workload } from "./lib/workload.js";
+import { MLS_CIPHERTEXT_BYTES, summarizeRuns, type RunReport, type Workload } from "./lib/workload.js";
 import { runParley } from "./parley/run.js";
 import { runParleyScaleOut } from "./parley/scaleOutRun.js";
 
@@ -44,15 +44,9 @@ const setups: Record<string, { description: string; run: (spec: { groups: { memb
 
 type Result = RunReport & { serverRssMiB: number; serverCpuUsPerDelivery: number; postgresCpuUsPerDelivery?: number; redisCpuUsPerDelivery?: number };
 const summary = (runs: Result[]) => ({
-  deliveriesPerSec: median(runs.map((r) => r.deliveriesPerSec)),
-  messagesPerSec: median(runs.map((r) => r.messagesPerSec)),
-  p50Ms: median(runs.map((r) => r.latencyMs.p50)),
-  p99Ms: median(runs.map((r) => r.latencyMs.p99)),
-  p999Ms: median(runs.map((r) => r.latencyMs.p999)),
-  serverCpuUsPerDelivery: median(runs.map((r) => r.serverCpuUsPerDelivery)),
+  ...summarizeRuns(runs),
   postgresCpuUsPerDelivery: median(runs.map((r) => r.postgresCpuUsPerDelivery ?? NaN)),
   redisCpuUsPerDelivery: median(runs.map((r) => r.redisCpuUsPerDelivery ?? NaN)),
-  serverRssMiB: median(runs.map((r) => r.serverRssMiB)),
 });
 
 const selected = values.scenarios!.split(",");

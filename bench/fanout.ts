@@ -16,8 +16,7 @@ import { parseArgs } from "node:util";
 import { flameGraph } from "./lib/flamegraph.js";
 import { load1 } from "./lib/env.js";
 import { RESULTS_DIR, writeResult } from "./lib/results.js";
-import { median } from "./lib/stats.js";
-import { MLS_CIPHERTEXT_BYTES, type RunReport, type Workload } from "./lib/workload.js";
+import { MLS_CIPHERTEXT_BYTES, summarizeRuns, type RunReport, type Workload } from "./lib/workload.js";
 import { runParley, type ServerSide } from "./parley/run.js";
 import { ejabberdInstalled } from "./xmpp/ejabberd.js";
 import { runEjabberd } from "./xmpp/run.js";
@@ -58,15 +57,7 @@ const scenarios: Scenario[] = [
 ];
 
 type Result = RunReport & ServerSide;
-const summary = (runs: Result[]) => ({
-  deliveriesPerSec: median(runs.map((r) => r.deliveriesPerSec)),
-  messagesPerSec: median(runs.map((r) => r.messagesPerSec)),
-  p50Ms: median(runs.map((r) => r.latencyMs.p50)),
-  p99Ms: median(runs.map((r) => r.latencyMs.p99)),
-  p999Ms: median(runs.map((r) => r.latencyMs.p999)),
-  serverCpuUsPerDelivery: median(runs.map((r) => r.serverCpuUsPerDelivery)),
-  serverRssMiB: median(runs.map((r) => r.serverRssMiB)),
-});
+const summary = (runs: Result[]) => summarizeRuns(runs);
 
 const selected = values.scenarios!.split(",");
 const out: Record<string, unknown> = {};

@@ -1,3 +1,5 @@
+import { median } from "./stats.js";
+
 /**
  * The fan-out workload, shared by the Parley and XMPP load generators so both servers are driven
  * identically: `senders` of the room's occupants send payloads of `payloadBytes` (the size of a
@@ -76,4 +78,17 @@ export class Pacer {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
+}
+
+/** The medians of repeated runs of one scenario: what the tables and the ratios are built from. */
+export function summarizeRuns(runs: Array<RunReport & { serverCpuUsPerDelivery: number; serverRssMiB: number }>) {
+  return {
+    deliveriesPerSec: median(runs.map((r) => r.deliveriesPerSec)),
+    messagesPerSec: median(runs.map((r) => r.messagesPerSec)),
+    p50Ms: median(runs.map((r) => r.latencyMs.p50)),
+    p99Ms: median(runs.map((r) => r.latencyMs.p99)),
+    p999Ms: median(runs.map((r) => r.latencyMs.p999)),
+    serverCpuUsPerDelivery: median(runs.map((r) => r.serverCpuUsPerDelivery)),
+    serverRssMiB: median(runs.map((r) => r.serverRssMiB)),
+  };
 }
