@@ -2,11 +2,15 @@
  * Scenario 2: authenticated idle WebSocket connections held, and the server's memory per
  * connection, at 10k, 50k and 100k.
  *
- * Two parts:
+ * Three parts:
  * - **single**: one server process with the default set-up (SQLite, in-process bus), as many
  *   connections as one process can hold. The file-descriptor limit is raised inside the run
  *   (prlimit, as root); where the hard limit cannot be raised (a container without
  *   CAP_SYS_RESOURCE: 20,000 here), the soft limit goes up to the hard one and that caps the count.
+ * - **workers**: the 10k/50k/100k levels held by one `parley serve --workers N` on SQLite (N =
+ *   --instances): N worker processes, each under its own descriptor limit, share the port and the
+ *   one database file, with no PostgreSQL or Redis. (Heap per connection is not gathered here: it
+ *   is per worker; RSS is summed over the primary and its workers.)
  * - **scale-out**: the 10k/50k/100k levels, held by several server instances on this host sharing
  *   one PostgreSQL database and one Redis (Parley's documented scale-out topology,
  *   docs/operations.md), each on its own loopback port and under its own descriptor limit, with
@@ -20,7 +24,7 @@
  * database dropped) however it ends; the result says what was reached.
  *
  *   node --conditions=parley-src --import tsx bench/connections.ts [--levels 10000,50000,100000]
- *        [--instances 6] [--single-levels 10000,20000] [--parts single,scaleout] [--budget-seconds 300] [--source-addresses 8]
+ *        [--instances 6] [--single-levels 10000,20000] [--parts single,workers,scaleout] [--budget-seconds 300] [--source-addresses 8]
  */
 import { execFileSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -29,7 +33,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { cleanUpOnExit, cleanup, onCleanup } from "./lib/cleanup.js";
-import { cpuSeconds } from "./lib/cpu.js";
+import { cpuSeconds, descendants, treeCpuSeconds } from "./lib/cpu.js";
 import { load1 } from "./lib/env.js";
 import { forkTs, nextMessage, stopChild } from "./lib/proc.js";
 import { writeResult } from "./lib/results.js";
@@ -127,30 +131,44 @@ const kib = (bytes: number) => round1(bytes / 1024);
 /** Splits `total` into `parts` near-equal whole shares. */
 const shares = (total: number, parts: number) => Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 
-/** The default set-up: one process, SQLite, in-process bus. */
-async function single(levels: number[]) {
+/**
+ * The default set-up: one `parley serve` on SQLite. With workers = 1, one process and the
+ * in-process bus; with more, `parley serve --workers N` (a primary and N worker processes on the
+ * one SQLite file, the IPC bus), each worker under its own descriptor limit.
+ */
+async function single(levels: number[], workers = 1) {
+  const label = workers === 1 ? "single" : `workers(${workers})`;
   const dir = mkdtempSync(path.join(os.tmpdir(), "parley-conns-"));
   const removeDir = onCleanup("remove the SQLite directory", () => rmSync(dir, { recursive: true, force: true }));
   const accounts = Math.max(...levels);
   writeFileSync(path.join(dir, "seed.json"), JSON.stringify({ groups: [], loners: accounts, concurrency: 64 }));
-  const server = forkTs("parley/serverProcess.ts", ["--data", path.join(dir, "data"), "--seed", path.join(dir, "seed.json"), "--max-connections", String(FD_LIMIT)], ["--expose-gc"]);
+  const server = forkTs(
+    "parley/serverProcess.ts",
+    ["--data", path.join(dir, "data"), "--seed", path.join(dir, "seed.json"), "--max-connections", String(FD_LIMIT), "--workers", String(workers)],
+    ["--expose-gc"],
+  );
   const stopServer = onCleanup("stop the SQLite server", () => stopChild(server, 60_000));
-  const serverFdLimit = raiseFdLimit(server.pid!, FD_LIMIT);
-  /** What one server process can hold here: its descriptor limit, less room for the database and logs. */
-  const reachable = serverFdLimit - FD_RESERVE;
+  let serverFdLimit = raiseFdLimit(server.pid!, FD_LIMIT);
+  /** What the server can hold here: each process's descriptor limit, less room for the database and logs. */
+  let reachable = serverFdLimit - FD_RESERVE;
   const clientProcesses = Number(values["single-clients"]);
   const { clients, stop: stopClients } = startClients(clientProcesses);
   const results: Record<string, unknown>[] = [];
   try {
-    console.log(`single: server file-descriptor limit ${serverFdLimit}; seeding ${accounts} devices`);
-    const ready = await nextMessage<{ wsUrl: string; seeded: Seeded }>(server, "ready", 300_000);
+    console.log(`${label}: server file-descriptor limit ${serverFdLimit}; seeding ${accounts} devices`);
+    const ready = await nextMessage<{ wsUrl: string; seeded: Seeded }>(server, "ready", 600_000);
+    if (workers > 1) {
+      // node:cluster hands connections to the workers in turn: each holds about 1/workers of them.
+      serverFdLimit = Math.min(...descendants(server.pid!).map((pid) => raiseFdLimit(pid, FD_LIMIT)));
+      reachable = (serverFdLimit - FD_RESERVE) * workers;
+    }
     const tokens = ready.seeded.clients.map((c) => c.token);
     const baseline = await stats(server);
-    console.log(`single: baseline ${mib(baseline.rssBytes)} MiB RSS`);
+    console.log(`${label}: baseline ${mib(baseline.rssBytes)} MiB RSS`);
     let next = 0;
     for (const wanted of levels) {
       const level = Math.min(wanted, reachable);
-      const cpu0 = cpuSeconds(server.pid!);
+      const cpu0 = treeCpuSeconds(server.pid!);
       let from = next;
       const batches = shares(level - next, clientProcesses).map((n, i) => {
         const b = { client: clients[i]!, wsUrl: ready.wsUrl, tokens: tokens.slice(from, from + n) };
@@ -158,7 +176,7 @@ async function single(levels: number[]) {
         return b;
       });
       const opened = await open(batches);
-      const cpu = cpuSeconds(server.pid!) - cpu0;
+      const cpu = treeCpuSeconds(server.pid!) - cpu0;
       const s = await stats(server);
       const r = {
         target: wanted,
@@ -176,11 +194,11 @@ async function single(levels: number[]) {
         load1: load1(),
       };
       next = level;
-      console.log("single:", JSON.stringify(r));
+      console.log(`${label}:`, JSON.stringify(r));
       results.push(r);
       if (opened.error !== null || r.held < level * 0.99 || level < wanted) break;
     }
-    return { store: "sqlite", bus: "memory", serverFdLimit, baselineRssMiB: mib(baseline.rssBytes), accounts, clientProcesses, sourceAddresses: SOURCES.length, levels: results };
+    return { store: "sqlite", bus: workers === 1 ? "memory" : "ipc", workers, serverFdLimit, baselineRssMiB: mib(baseline.rssBytes), accounts, clientProcesses, sourceAddresses: SOURCES.length, levels: results };
   } finally {
     await stopClients();
     await stopServer();
@@ -279,6 +297,7 @@ const startedAt = performance.now();
 try {
   const out: Record<string, unknown> = {};
   if (parts.includes("single")) out.single = await single(numbers(values["single-levels"]!));
+  if (parts.includes("workers")) out.workers = await single(numbers(values.levels!), INSTANCES);
   if (parts.includes("scaleout")) out.scaleOut = await scaleOut(numbers(values.levels!));
   out.elapsedSeconds = Math.round((performance.now() - startedAt) / 1000);
   console.log("wrote", writeResult("connections", out));

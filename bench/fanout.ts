@@ -7,7 +7,7 @@
  * same run, alternating with Parley, and the Parley/ejabberd ratios are reported.
  *
  *   node --conditions=parley-src --import tsx bench/fanout.ts [--compare] [--repeats 2] [--seconds 5]
- *        [--scenarios room10,room100,room1000,rooms5x100,open10] [--mam] [--open-rate 575]
+ *        [--scenarios room10,room100,room1000,rooms5x100,open10] [--mam] [--open-rate 575] [--workers 2]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -33,10 +33,13 @@ const { values } = parseArgs({
     "open-rate": { type: "string" },
     /** Also profile the server through one room100 run and write the flame graph. */
     flame: { type: "boolean", default: false },
+    /** Parley server processes (`parley serve --workers N`). */
+    workers: { type: "string", default: "1" },
   },
 });
 const REPEATS = Number(values.repeats);
 const SECONDS = Number(values.seconds);
+const WORKERS = Number(values.workers);
 if (values.compare && !ejabberdInstalled()) throw new Error("--compare needs ejabberd: apt-get install ejabberd");
 
 interface Scenario {
@@ -75,10 +78,10 @@ for (const s of scenarios.filter((x) => selected.includes(x.name))) {
       if (who === "ejabberd" && !values.compare) continue;
       const r =
         who === "parley"
-          ? await runParley({ spec: { groups: [s.rooms] }, workload })
+          ? await runParley({ spec: { groups: [s.rooms] }, workload, workers: WORKERS })
           : await runEjabberd({ rooms: Array(s.rooms.count).fill(s.rooms.members), workload, mam: values.mam! });
       (who === "parley" ? parley : ejabberd).push(r);
-      console.log(`${s.name} ${who}#${i + 1}: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, server ${r.serverCpuUsPerDelivery} µs CPU/delivery, load ${r.load1}`);
+      console.log(`${s.name} ${who}#${i + 1}: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, server ${r.serverCpuUsPerDelivery} µs CPU/delivery, generator ${"loadgenCpuUsPerDelivery" in r ? r.loadgenCpuUsPerDelivery : "?"} µs, load ${r.load1}`);
     }
   }
   const entry: Record<string, unknown> = { description: s.description, workload, parley: { summary: summary(parley), runs: parley } };

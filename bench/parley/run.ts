@@ -16,6 +16,8 @@ export interface ParleyRunOptions {
   workload: Workload;
   /** Directory for a V8 CPU profile of the server (the flame graph of docs/performance.md). */
   cpuProfileDir?: string;
+  /** Server processes (`parley serve --workers N`); 1 by default. */
+  workers?: number;
 }
 
 export interface ServerSide {
@@ -24,11 +26,18 @@ export interface ServerSide {
   serverCpuSeconds: number;
   /** Server CPU microseconds per delivery: the number that load on the machine disturbs least. */
   serverCpuUsPerDelivery: number;
+  /** Server processes that served the run. */
+  workers: number;
+  /** The load generator's CPU microseconds per delivery: it shares the machine's cores with the server. */
+  loadgenCpuUsPerDelivery: number;
 }
 
-export function serverSide(report: RunReport, cpu: CpuWindow, rssBytes: number): ServerSide {
+export function serverSide(report: RunReport, cpu: CpuWindow, rssBytes: number, workers = 1, loadgen?: CpuWindow): ServerSide {
   const seconds = cpu.seconds();
+  const perDelivery = (s: number) => (report.deliveries > 0 ? Math.round((s * 1e6 * 10) / report.deliveries) / 10 : NaN);
   return {
+    workers,
+    loadgenCpuUsPerDelivery: loadgen ? perDelivery(loadgen.seconds()) : NaN,
     serverRssMiB: Math.round(rssBytes / 2 ** 20),
     serverCpuSeconds: seconds,
     serverCpuUsPerDelivery: report.deliveries > 0 ? Math.round((seconds * 1e6 * 10) / report.deliveries) / 10 : NaN,
@@ -40,12 +49,15 @@ export async function runParley(o: ParleyRunOptions): Promise<RunReport & Server
   const specFile = path.join(dir, "seed.json");
   writeFileSync(specFile, JSON.stringify(o.spec));
   const profile = o.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfileDir}`] : [];
-  const server = forkTs("parley/serverProcess.ts", ["--data", path.join(dir, "data"), "--seed", specFile], ["--expose-gc", ...profile]);
+  const workers = o.workers ?? 1;
+  const server = forkTs("parley/serverProcess.ts", ["--data", path.join(dir, "data"), "--seed", specFile, "--workers", String(workers)], ["--expose-gc", ...profile]);
   try {
     const ready = await nextMessage<{ wsUrl: string; seeded: Seeded }>(server, "ready", 300_000);
     const gen = forkTs("parley/loadgen.ts");
     const cpu = new CpuWindow(() => server.pid!);
+    const genCpu = new CpuWindow(() => gen.pid!);
     gen.on("message", cpu.onMessage);
+    gen.on("message", genCpu.onMessage);
     try {
       const timeout = 120_000 + o.workload.warmupMs + o.workload.durationMs;
       const done = nextMessage<{ report: RunReport }>(gen, "report", timeout);
@@ -53,7 +65,7 @@ export async function runParley(o: ParleyRunOptions): Promise<RunReport & Server
       const { report } = await done;
       server.send({ cmd: "stats" });
       const { stats } = await nextMessage<{ stats: { rssBytes: number } }>(server, "stats", 30_000);
-      return { ...report, ...serverSide(report, cpu, stats.rssBytes) };
+      return { ...report, ...serverSide(report, cpu, stats.rssBytes, workers, genCpu) };
     } finally {
       await stopChild(gen);
     }

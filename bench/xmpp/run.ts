@@ -10,13 +10,15 @@ export async function runEjabberd(o: { rooms: number[]; workload: Workload; mam:
   try {
     const gen = forkTs("xmpp/loadgen.ts");
     const cpu = new CpuWindow(() => ejabberd.pid);
+    const genCpu = new CpuWindow(() => gen.pid!);
     gen.on("message", cpu.onMessage);
+    gen.on("message", genCpu.onMessage);
     try {
       const timeout = 300_000 + o.workload.warmupMs + o.workload.durationMs;
       const done = nextMessage<{ report: RunReport }>(gen, "report", timeout);
       gen.send({ cmd: "run", port: ejabberd.port, rooms: o.rooms, workload: o.workload });
       const { report } = await done;
-      return { ...report, ...serverSide(report, cpu, rssBytes(ejabberd.pid)), version: ejabberd.version };
+      return { ...report, ...serverSide(report, cpu, rssBytes(ejabberd.pid), 1, genCpu), version: ejabberd.version };
     } finally {
       await stopChild(gen);
     }

@@ -13,7 +13,7 @@ Passwords are asked for without echo; scripts may set PARLEY_PASSWORD instead.`;
 export const COMMANDS: Record<string, { usage: string; summary: string; details?: string }> = {
   serve: {
     usage:
-      "parley serve [--host H] [--port P] [--data DIR] [--db postgres://…] [--redis redis://…] [--tls self-signed | --tls-cert F --tls-key F] [--log-level L]",
+      "parley serve [--host H] [--port P] [--data DIR] [--db postgres://…] [--redis redis://…] [--tls self-signed | --tls-cert F --tls-key F] [--workers N] [--log-level L]",
     summary:
       "run a Parley server (HTTP + WebSocket and the web app at / on one port; SQLite in DIR, or PostgreSQL and Redis for several instances)",
     details: `  --host H          address to listen on (default 127.0.0.1; PARLEY_HOST)
@@ -27,6 +27,8 @@ export const COMMANDS: Record<string, { usage: string; summary: string; details?
   --redis-prefix P  prefix of every Redis channel (default "parley:"; PARLEY_REDIS_PREFIX)
   --tls self-signed make a certificate once, keep it in DIR, print its fingerprint for clients to pin
   --tls-cert F, --tls-key F   serve TLS with this PEM certificate and key
+  --workers N       server processes sharing the port and the store (default 1; "auto": one per core;
+                    PARLEY_WORKERS). With SQLite they share the one file; a worker that dies is replaced
   --log-level L     debug, info, warn, error or silent (default info; PARLEY_LOG_LEVEL)
   The web app (built by 'npm run build') is served at /; browsers need https:// except on localhost.`,
   },

@@ -33,6 +33,7 @@ const globalOptions = {
   redis: { type: "string" },
   "redis-prefix": { type: "string" },
   "db-pool": { type: "string" },
+  workers: { type: "string" },
 } as const;
 
 function need(args: string[], count: number, usage: string): void {

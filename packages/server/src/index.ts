@@ -30,3 +30,7 @@ import type { Store } from "./store/Store.js";
 export function createStore(dataDir: string | null): Store {
   return dataDir === null ? new SqliteStore(":memory:") : SqliteStore.openInDir(dataDir);
 }
+export { startCluster, type ClusterOptions, type ParleyCluster } from "./cluster/startCluster.js";
+export type { WorkerServerOptions } from "./cluster/workerSpec.js";
+export { IpcBus, type IpcLink } from "./cluster/ipcBus.js";
+export { BusRelay } from "./cluster/busRelay.js";

@@ -134,7 +134,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ParleySe
 }
 
 /** The store the configuration names: PostgreSQL, SQLite in dataDir, or SQLite in memory. */
-async function openStore(config: ServerConfig): Promise<Store> {
+export async function openStore(config: ServerConfig): Promise<Store> {
   if (config.databaseUrl !== null) {
     return PostgresStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize, now: config.now() });
   }

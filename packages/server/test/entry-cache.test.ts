@@ -22,15 +22,25 @@ test("a contiguous run is served from after any cached seq, within the limit and
   assert.deepEqual(JSON.parse(cache.range("c1", 0, 1, 1)[0]!.json), entry(1, 1000).entry);
 });
 
-test("a gap restarts the run, and an older range is returned but not kept", () => {
+test("a run stops at a gap, and entries that arrive late fill it in", () => {
   const cache = new EntryCache(() => 1000);
   cache.add("c1", [entry(1, 1000), entry(2, 1000)]);
   cache.add("c1", [entry(5, 1000)]);
-  assert.equal(cache.range("c1", 0, 5, 10).length, 0, "seq 1 is no longer held");
+  assert.deepEqual(cache.range("c1", 0, 5, 10).map((e) => e.seq), [1, 2], "served up to the gap; the rest is read from the store");
   assert.deepEqual(cache.range("c1", 4, 5, 10).map((e) => e.seq), [5]);
-  const older = cache.add("c1", [entry(3, 1000), entry(4, 1000)]);
-  assert.deepEqual(older.map((e) => e.seq), [3, 4]);
-  assert.equal(cache.range("c1", 2, 5, 10).length, 0);
+  // Another server process's appends 3 and 4 arrive after 5 was made here.
+  cache.add("c1", [entry(4, 1000)]);
+  cache.add("c1", [entry(3, 1000)]);
+  assert.deepEqual(cache.range("c1", 0, 5, 10).map((e) => e.seq), [1, 2, 3, 4, 5]);
+});
+
+test("entries far below the newest are neither kept nor served", () => {
+  const cache = new EntryCache(() => 1000);
+  cache.add("c1", Array.from({ length: 600 }, (_, i) => entry(i + 1, 1000)));
+  assert.equal(cache.range("c1", 0, 600, 10).length, 0, "seq 1 was evicted");
+  assert.equal(cache.range("c1", 88, 600, 1000).length, 512, "the newest 512 are held");
+  cache.add("c1", [entry(3, 1000)]);
+  assert.equal(cache.range("c1", 2, 3, 10).length, 0, "a late entry below the window is ignored");
 });
 
 test("entries older than a few seconds are not served: the store is read instead", () => {

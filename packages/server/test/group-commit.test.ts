@@ -73,3 +73,35 @@ test("a step that throws fails alone; a failed transaction fails every step", as
   const late = await Promise.allSettled([group.run(insert(3)), group.run(insert(4))]);
   assert.deepEqual(late.map((r) => r.status), ["rejected", "rejected"]);
 });
+
+// `parley serve --workers N`: another process holding the write lock must neither fail the batch
+// nor stall this process's event loop (SQLite's busy handler would sleep on it).
+test("while another connection holds the write lock, appends wait for it without blocking the event loop", async () => {
+  const file = join(dir, "locked");
+  const store = SqliteStore.openInDir(file);
+  const { conversationId, devices } = await room(store, 2);
+  const other = new Database(join(file, SQLITE_FILE_NAME));
+  try {
+    other.exec("BEGIN IMMEDIATE");
+    let settled = false;
+    const append = store
+      .appendApplication({ conversationId, sender: devices[0]!, epoch: 1, messageId: "while-locked", ciphertext: "AAAA", now: Date.now() })
+      .finally(() => (settled = true));
+    // Timers still fire: the loop is free while the group commit waits.
+    const ticks: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      ticks.push(i);
+    }
+    assert.deepEqual(ticks, [0, 1, 2, 3, 4]);
+    assert.equal(settled, false, "nothing is reported stored while the lock is held elsewhere");
+    other.exec("COMMIT");
+    const outcome = await append;
+    assert.equal(outcome.kind, "ok");
+    const row = other.prepare("SELECT message_id FROM entries WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1").get(conversationId) as { message_id: string };
+    assert.equal(row.message_id, "while-locked");
+  } finally {
+    other.close();
+    await store.close();
+  }
+});

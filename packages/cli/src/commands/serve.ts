@@ -3,7 +3,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { createStaticHook, isWebAppBuilt, startServer, type ServerOptions } from "@parley/server";
+import { availableParallelism } from "node:os";
+import { createStaticHook, isWebAppBuilt, startCluster, startServer, type ServerOptions, type WorkerServerOptions } from "@parley/server";
 import { UsageError } from "../errors.js";
 
 export interface ServeFlags {
@@ -18,6 +19,7 @@ export interface ServeFlags {
   redis?: string;
   "redis-prefix"?: string;
   "db-pool"?: string;
+  workers?: string;
 }
 
 /** `parley serve`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
@@ -45,7 +47,8 @@ export async function serve(f: ServeFlags): Promise<void> {
   if (databasePoolSize !== undefined && !(Number.isInteger(databasePoolSize) && databasePoolSize > 0)) {
     throw new UsageError(`--db-pool must be a positive whole number, not ${poolText}`);
   }
-  const server = await startServer({
+  const workers = parseWorkers(f.workers ?? process.env.PARLEY_WORKERS);
+  const options: WorkerServerOptions = {
     host: f.host ?? process.env.PARLEY_HOST ?? "127.0.0.1",
     port,
     dataDir,
@@ -54,25 +57,42 @@ export async function serve(f: ServeFlags): Promise<void> {
     redisUrl,
     redisPrefix,
     tls,
-    log: level,
-    httpHook: webDir ? createStaticHook({ root: webDir }) : null,
-  });
+    log: level as WorkerServerOptions["log"],
+  };
+  const server =
+    workers === 1
+      ? await startServer({ ...options, httpHook: webDir ? createStaticHook({ root: webDir }) : null })
+      : await startCluster({ workers, options, webDir });
   const lines = [`Parley server listening on ${server.url}`, databaseUrl ? `data: PostgreSQL at ${redact(databaseUrl)}` : `data: ${dataDir}`];
   if (redisUrl) lines.push(`bus: Redis at ${redact(redisUrl)}`);
+  if (workers > 1) lines.push(`workers: ${workers} processes sharing port ${server.port}`);
   lines.push(webDir ? `web app: ${server.url}/` : "web app: not built (npm run build), not served");
   if (server.tlsFingerprint) lines.push(`TLS certificate SHA-256 fingerprint: ${server.tlsFingerprint}`, `clients pin it with --tls-fingerprint ${server.tlsFingerprint}`);
   process.stdout.write(lines.join("\n") + "\n");
-  await new Promise<void>((done) => {
+  // A cluster can also stop by itself (its workers kept crashing): then exit non-zero.
+  const gaveUp = "stopped" in server ? server.stopped : new Promise<null>(() => {});
+  const failure = await new Promise<Error | null>((done) => {
     let stopping = false;
     const stop = () => {
       if (stopping) return;
       stopping = true;
       process.stdout.write("shutting down…\n");
-      server.close().then(done, done);
+      server.close().then(() => done(null), done);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    void gaveUp.then((error) => error && done(error));
   });
+  if (failure) throw failure;
+}
+
+/** --workers: a whole number from 1 to 64, or "auto" (one per core). */
+function parseWorkers(text: string | undefined): number {
+  if (text === undefined || text === "") return 1;
+  if (text === "auto") return Math.max(1, availableParallelism());
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--workers must be a whole number from 1 to 64, or auto, not ${text}`);
+  return n;
 }
 
 /** The built web app (packages/web/dist), if the workspace has one. */

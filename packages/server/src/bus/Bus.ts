@@ -1,11 +1,18 @@
+import type { CachedEntry } from "../delivery/entryCache.js";
+
 /**
  * Fan-out between the handlers that change state and the connections that must hear about it,
- * possibly on other server instances. Events carry only ids and sequence numbers: receivers read
- * the actual data from the Store, so a lost or repeated event costs a read, never correctness.
+ * possibly on other server instances. Events carry ids and sequence numbers: receivers read the
+ * actual data from the Store, so a lost or repeated event costs a read, never correctness.
  */
 export type BusEvent =
-  /** The conversation's log has entries up to `seq`. */
-  | { type: "appended"; conversationId: string; seq: number }
+  /**
+   * The conversation's log has entries up to `seq`. `entry`, when present, is that newest entry
+   * already serialized (what message.send stored): a receiving process keeps it in its entry
+   * cache instead of reading it back. Only a hint: without it, or if it does not fit, the store
+   * is read as usual.
+   */
+  | { type: "appended"; conversationId: string; seq: number; entry?: CachedEntry }
   /** The device was added to a conversation or has a new Welcome in its queue. */
   | { type: "membership"; deviceId: string }
   /** The device was revoked: its connections must close. */

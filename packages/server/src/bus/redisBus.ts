@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { silentLogger, describeError, type Logger } from "../log.js";
+import { isCachedEntry } from "../delivery/entryCache.js";
 import type { Bus, BusEvent, BusListener } from "./Bus.js";
 import { safeCall } from "./memoryBus.js";
 
@@ -179,6 +180,8 @@ export class RedisBus implements Bus {
       this.log.warn("redis bus: unknown event", { channel });
       return;
     }
+    // The serialized entry is only a cache hint: one that does not look right is dropped.
+    if (event.type === "appended" && "entry" in event && !(isCachedEntry(event.entry) && event.entry.seq === event.seq)) delete event.entry;
     for (const listener of [...set]) if (set.has(listener)) safeCall(listener, event);
   }
 }

@@ -146,6 +146,8 @@ export class Pusher {
     if (this.conversationSubs.has(conversationId) || this.stopped) return;
     const unsubscribe = this.o.bus.subscribe(topics.conversation(conversationId), (event) => {
       if (event.type === "appended") {
+        // Sent along by another server process: the first Pusher here to hear it caches it.
+        if (event.entry !== undefined) this.cache.keep(conversationId, [event.entry]);
         if (event.seq > (this.announced.get(conversationId) ?? 0)) this.announced.set(conversationId, event.seq);
       } else if (event.type === "subscribed") {
         // Events may have been missed: learn the log's end from the store again.

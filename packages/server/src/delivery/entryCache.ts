@@ -19,31 +19,56 @@ export interface CachedEntry {
   json: string;
 }
 
+/** Whether a value from another process (a bus message) has the shape of a CachedEntry. */
+export function isCachedEntry(x: unknown): x is CachedEntry {
+  if (typeof x !== "object" || x === null) return false;
+  const e = x as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(e.seq) &&
+    (e.senderDeviceId === null || typeof e.senderDeviceId === "string") &&
+    typeof e.sentAt === "number" &&
+    typeof e.membership === "boolean" &&
+    typeof e.json === "string"
+  );
+}
+
 /** Entries older than this (by their server append time) are read from the store again. */
 const MAX_AGE_MS = 10_000;
 /** Per conversation: enough for a few deliver batches behind the newest entry. */
 const MAX_PER_CONVERSATION = 512;
 const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
 
+/** One conversation's cached entries by seq (insertion order is about seq order). */
+interface Held {
+  bySeq: Map<number, CachedEntry>;
+  newest: number;
+}
+
 export class EntryCache {
-  private readonly byConversation = new Map<string, CachedEntry[]>();
+  private readonly byConversation = new Map<string, Held>();
   private bytes = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Cached entries with afterSeq < seq <= uptoSeq, from afterSeq + 1 on without gaps, at most `limit`; empty on a miss. */
+  /**
+   * Cached entries with afterSeq < seq <= uptoSeq, from afterSeq + 1 on without gaps, at most
+   * `limit`: the run stops at the first seq not held (empty on a miss), and the caller reads the
+   * rest from the store.
+   */
   range(conversationId: string, afterSeq: number, uptoSeq: number, limit: number): CachedEntry[] {
-    const list = this.byConversation.get(conversationId);
-    if (list === undefined || list.length === 0) return [];
-    const first = afterSeq + 1 - list[0]!.seq;
-    if (first < 0 || first >= list.length) return [];
+    const held = this.byConversation.get(conversationId);
+    if (held === undefined) return [];
     const oldest = this.now() - MAX_AGE_MS;
-    if (list[first]!.sentAt < oldest) return [];
-    const end = Math.min(list.length, first + limit, first + (uptoSeq - afterSeq));
-    return list.slice(first, end);
+    const out: CachedEntry[] = [];
+    for (let seq = afterSeq + 1; seq <= uptoSeq && out.length < limit; seq++) {
+      const e = held.bySeq.get(seq);
+      if (e === undefined || e.sentAt < oldest) break;
+      out.push(e);
+    }
+    return out;
   }
 
-  /** Serializes entries just read from the store, keeps them when they extend the cached run, and returns them. */
+  /** Serializes entries just read from the store, keeps them, and returns them. */
   add(conversationId: string, entries: StoredEntry[]): CachedEntry[] {
     const cached = entries.map((e) => ({
       seq: e.entry.seq,
@@ -52,36 +77,50 @@ export class EntryCache {
       membership: e.entry.kind !== "application",
       json: JSON.stringify(e.entry),
     }));
-    if (cached.length === 0) return cached;
-    let list = this.byConversation.get(conversationId);
-    if (list !== undefined && list.length > 0 && list[list.length - 1]!.seq + 1 !== cached[0]!.seq) {
-      // Not contiguous with what we hold (an older range, or a gap): keep only the newest run.
-      if (cached[0]!.seq <= list[list.length - 1]!.seq) return cached;
-      this.drop(conversationId);
-      list = undefined;
-    }
-    if (list === undefined) {
-      list = [];
-      this.byConversation.set(conversationId, list);
+    this.keep(conversationId, cached);
+    return cached;
+  }
+
+  /**
+   * Keeps entries, in any order: with several server processes, another process's append (sent
+   * along with its bus event) can arrive after a later one made here. Entries already held, and
+   * entries more than MAX_PER_CONVERSATION below the newest, are ignored.
+   */
+  keep(conversationId: string, cached: CachedEntry[]): void {
+    if (cached.length === 0) return;
+    let held = this.byConversation.get(conversationId);
+    if (held === undefined) {
+      held = { bySeq: new Map(), newest: 0 };
+      this.byConversation.set(conversationId, held);
     }
     for (const c of cached) {
-      list.push(c);
+      if (held.bySeq.has(c.seq) || c.seq <= held.newest - MAX_PER_CONVERSATION) continue;
+      held.bySeq.set(c.seq, c);
       this.bytes += c.json.length;
+      if (c.seq > held.newest) held.newest = c.seq;
     }
-    const oldest = this.now() - MAX_AGE_MS;
-    while (list.length > MAX_PER_CONVERSATION || (list.length > 0 && list[0]!.sentAt < oldest)) {
-      this.bytes -= list.shift()!.json.length;
-    }
+    this.evict(held);
     // Over budget: forget whole conversations, least recently started first.
     for (const id of this.byConversation.keys()) {
       if (this.bytes <= MAX_TOTAL_BYTES) break;
       if (id !== conversationId) this.drop(id);
     }
-    return cached;
+  }
+
+  /** Drops, from the oldest inserted, entries too far below the newest or too old to serve. */
+  private evict(held: Held): void {
+    const floor = held.newest - MAX_PER_CONVERSATION;
+    const oldest = this.now() - MAX_AGE_MS;
+    for (const [seq, e] of held.bySeq) {
+      // A late arrival can sit behind newer entries: the hard bound keeps the map small anyway.
+      if (seq > floor && e.sentAt >= oldest && held.bySeq.size <= 2 * MAX_PER_CONVERSATION) break;
+      held.bySeq.delete(seq);
+      this.bytes -= e.json.length;
+    }
   }
 
   private drop(conversationId: string): void {
-    for (const c of this.byConversation.get(conversationId) ?? []) this.bytes -= c.json.length;
+    for (const c of this.byConversation.get(conversationId)?.bySeq.values() ?? []) this.bytes -= c.json.length;
     this.byConversation.delete(conversationId);
   }
 }

@@ -1,13 +1,18 @@
 import { topics } from "../bus/Bus.js";
+import type { CachedEntry } from "../delivery/entryCache.js";
 import type { AppendedEntry } from "../store/Store.js";
 import type { HandlerContext } from "./context.js";
 
-/** Tells the conversation's subscribers (its members' connections) that its log grew. */
-export async function announceAppended(ctx: HandlerContext, appended: AppendedEntry): Promise<void> {
+/**
+ * Tells the conversation's subscribers (its members' connections) that its log grew; `entry` is
+ * the new entry serialized, for other server processes' caches (see BusEvent).
+ */
+export async function announceAppended(ctx: HandlerContext, appended: AppendedEntry, entry?: CachedEntry): Promise<void> {
   await ctx.bus.publish(topics.conversation(appended.conversationId), {
     type: "appended",
     conversationId: appended.conversationId,
     seq: appended.seq,
+    ...(entry !== undefined && entry.seq === appended.seq ? { entry } : {}),
   });
 }
 

@@ -16,10 +16,10 @@ export const messageSend: Handler<"message.send"> = async (ctx, body) => {
     now,
   });
   switch (outcome.kind) {
-    case "ok":
+    case "ok": {
       // The entry is exactly what the store now holds: hand it to the recipients' Pushers
       // directly, so none of them has to read it back (see delivery/entryCache.ts).
-      entryCacheFor(ctx.store).add(body.conversationId, [
+      const [cached] = entryCacheFor(ctx.store).add(body.conversationId, [
         {
           entry: {
             kind: "application",
@@ -33,8 +33,9 @@ export const messageSend: Handler<"message.send"> = async (ctx, body) => {
           senderDeviceId: caller.deviceId,
         },
       ]);
-      await announceAppended(ctx, { conversationId: body.conversationId, seq: outcome.seq });
+      await announceAppended(ctx, { conversationId: body.conversationId, seq: outcome.seq }, cached);
       return { seq: outcome.seq, duplicate: false };
+    }
     case "duplicate":
       return { seq: outcome.seq, duplicate: true };
     case "conversationNotFound":

@@ -86,6 +86,15 @@ export function busConformance(h: BusHarness): void {
       assert.deepEqual(l.received(), sent);
     });
 
+    it("an appended event carries the serialized entry to the other instance's caches", async (a, b) => {
+      const l = await listen(b, "conversation:c1");
+      const entry = { seq: 7, senderDeviceId: "d1", sentAt: 1_000, membership: false, json: '{"kind":"application","seq":7}' };
+      await a.publish("conversation:c1", { type: "appended", conversationId: "c1", seq: 7, entry });
+      await until(() => l.received().length === 1, "the event");
+      assert.deepEqual(l.received(), [{ type: "appended", conversationId: "c1", seq: 7, entry }]);
+      l.unsubscribe();
+    });
+
     it("listeners hear only their own topic", async (a, b) => {
       const one = await listen(b, "conversation:one");
       const two = await listen(b, "conversation:two");

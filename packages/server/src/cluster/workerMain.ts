@@ -1,0 +1,70 @@
+/**
+ * Entry point of one worker process of `parley serve --workers N` (forked by startCluster). It
+ * runs an ordinary server on the shared listening socket, on the store the primary prepared (the
+ * SQLite file, or PostgreSQL), opened by each worker as separate instances would, and, unless
+ * Redis is configured, an IpcBus relayed by the primary.
+ * Stops when the primary says so or goes away; ignores SIGINT/SIGTERM itself, because a Ctrl-C
+ * reaches every process of the group and the primary coordinates the shutdown.
+ */
+import { startServer, type ParleyServer } from "../server.js";
+import { createStaticHook } from "../http/staticFiles.js";
+import { IpcBus, type IpcLink } from "./ipcBus.js";
+import { WORKER_SPEC_ENV, type FromWorker, type ToWorker, type WorkerSpec } from "./workerSpec.js";
+
+const send = (message: FromWorker) => {
+  try {
+    process.send?.(message);
+  } catch {
+    // The primary is gone; the disconnect handler ends this process.
+  }
+};
+
+const link: IpcLink = {
+  send: (message) => process.send?.(message),
+  onMessage: (listener) => {
+    process.on("message", listener);
+    return () => process.off("message", listener);
+  },
+};
+
+async function main(): Promise<void> {
+  if (!process.send) throw new Error("a Parley worker must be started by the primary (startCluster)");
+  const spec = JSON.parse(process.env[WORKER_SPEC_ENV] ?? "null") as WorkerSpec | null;
+  if (spec === null) throw new Error(`${WORKER_SPEC_ENV} is missing`);
+  const bus = spec.options.redisUrl ? null : new IpcBus(link);
+  let server: ParleyServer;
+  try {
+    server = await startServer({
+      ...spec.options,
+      bus,
+      httpHook: spec.webDir ? createStaticHook({ root: spec.webDir }) : null,
+      ...(spec.sweeps ? {} : { retentionSweepIntervalMs: 0 }),
+    });
+  } catch (error) {
+    await bus?.close();
+    throw error;
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await server.close();
+      await bus?.close();
+        process.exit(0);
+    })());
+  process.on("message", (m: ToWorker) => {
+    if (m?.parleyWorker === "stop") void stop();
+    if (m?.parleyWorker === "stats") {
+      send({ parleyWorker: "stats", id: m.id, connections: server.connectionCount(), rssBytes: process.memoryUsage().rss });
+    }
+  });
+  process.on("disconnect", () => void stop());
+  send({ parleyWorker: "ready", port: server.port, url: server.url, wsUrl: server.wsUrl, tlsFingerprint: server.tlsFingerprint });
+}
+
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => {});
+main().catch((error: unknown) => {
+  send({ parleyWorker: "failed", message: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});
