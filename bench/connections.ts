@@ -46,7 +46,7 @@ const { values } = parseArgs({
     levels: { type: "string", default: "10000,50000,100000" },
     instances: { type: "string", default: "6" },
     "single-levels": { type: "string", default: "10000,20000" },
-    parts: { type: "string", default: "single,scaleout" },
+    parts: { type: "string", default: "single,workers,scaleout" },
     "single-clients": { type: "string", default: "4" },
     /** PostgreSQL connections per instance: a resume is a few short reads. */
     "db-pool": { type: "string", default: "4" },
@@ -54,6 +54,8 @@ const { values } = parseArgs({
     "deadline-seconds": { type: "string", default: "1080" },
     /** Loopback source addresses to spread connections over; 0 lets the kernel pick (by destination). */
     "source-addresses": { type: "string", default: "8" },
+    /** Result name under results/ (default "connections"). */
+    out: { type: "string", default: "connections" },
   },
 });
 const numbers = (s: string) => s.split(",").filter(Boolean).map(Number);
@@ -103,13 +105,13 @@ interface Batch {
 }
 
 /** Opens every batch at once; resolves with what failed and how long each batch took. */
-async function open(batches: Batch[]): Promise<{ failed: number; error: string | null; seconds: number; batchSeconds: number[]; clientCpuSeconds: number }> {
+async function open(batches: Batch[]): Promise<{ failed: number; failures: Record<string, number>; error: string | null; seconds: number; batchSeconds: number[]; clientCpuSeconds: number }> {
   const t0 = performance.now();
   const clientCpu = () => batches.reduce((a, b) => a + cpuSeconds(b.client.pid!), 0);
   const cpu0 = clientCpu();
   const batchSeconds: number[] = batches.map(() => NaN);
   const done = batches.map((b, i) => {
-    const answer = nextMessage<{ opened: number; failed: number }>(b.client, "opened", BUDGET_MS).then((r) => {
+    const answer = nextMessage<{ opened: number; failed: number; reasons: Record<string, number> }>(b.client, "opened", BUDGET_MS).then((r) => {
       batchSeconds[i] = round1((performance.now() - t0) / 1000);
       return r;
     });
@@ -117,12 +119,15 @@ async function open(batches: Batch[]): Promise<{ failed: number; error: string |
     return answer;
   });
   let failed = 0;
+  const failures: Record<string, number> = {};
   let error: string | null = null;
   for (const r of await Promise.allSettled(done)) {
-    if (r.status === "fulfilled") failed += r.value.failed;
-    else error ??= String(r.reason);
+    if (r.status === "fulfilled") {
+      failed += r.value.failed;
+      for (const [why, n] of Object.entries(r.value.reasons ?? {})) failures[why] = (failures[why] ?? 0) + n;
+    } else error ??= String(r.reason);
   }
-  return { failed, error, seconds: round1((performance.now() - t0) / 1000), batchSeconds, clientCpuSeconds: clientCpu() - cpu0 };
+  return { failed, failures, error, seconds: round1((performance.now() - t0) / 1000), batchSeconds, clientCpuSeconds: clientCpu() - cpu0 };
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -151,7 +156,8 @@ async function single(levels: number[], workers = 1) {
   let serverFdLimit = raiseFdLimit(server.pid!, FD_LIMIT);
   /** What the server can hold here: each process's descriptor limit, less room for the database and logs. */
   let reachable = serverFdLimit - FD_RESERVE;
-  const clientProcesses = Number(values["single-clients"]);
+  // Each client process stays under the same per-process descriptor limit as a server process.
+  const clientProcesses = Math.max(Number(values["single-clients"]), Math.ceil(accounts / (20_000 - FD_RESERVE)));
   const { clients, stop: stopClients } = startClients(clientProcesses);
   const results: Record<string, unknown>[] = [];
   try {
@@ -183,12 +189,15 @@ async function single(levels: number[], workers = 1) {
         attempted: level,
         held: s.connections,
         failed: opened.failed,
+        ...(opened.failed > 0 ? { failures: opened.failures } : {}),
         error: opened.error,
         secondsToOpen: opened.seconds,
         serverRssMiB: mib(s.rssBytes),
-        serverHeapUsedMiB: mib(s.heapUsedBytes),
         kibPerConnection: kib((s.rssBytes - baseline.rssBytes) / s.connections),
-        heapBytesPerConnection: Math.round((s.heapUsedBytes - baseline.heapUsedBytes) / s.connections),
+        // Heap is per process; with workers it is not gathered (RSS is summed over all of them).
+        ...(workers === 1
+          ? { serverHeapUsedMiB: mib(s.heapUsedBytes), heapBytesPerConnection: Math.round((s.heapUsedBytes - baseline.heapUsedBytes) / s.connections) }
+          : { connectionsPerWorker: s.perWorker }),
         serverCpuMsPerConnection: Math.round(((cpu * 1000) / (level - next)) * 100) / 100,
         clientCpuMsPerConnection: Math.round(((opened.clientCpuSeconds * 1000) / (level - next)) * 100) / 100,
         load1: load1(),
@@ -300,7 +309,7 @@ try {
   if (parts.includes("workers")) out.workers = await single(numbers(values.levels!), INSTANCES);
   if (parts.includes("scaleout")) out.scaleOut = await scaleOut(numbers(values.levels!));
   out.elapsedSeconds = Math.round((performance.now() - startedAt) / 1000);
-  console.log("wrote", writeResult("connections", out));
+  console.log("wrote", writeResult(values.out!, out));
 } finally {
   await cleanup();
 }

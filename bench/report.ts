@@ -118,6 +118,7 @@ if (crypto) {
 }
 
 type ConnLevel = {
+  connectionsPerWorker?: number[];
   target: number;
   attempted: number;
   held: number;
@@ -134,18 +135,24 @@ type ConnLevel = {
   load1: number;
   instances?: { attempted: number; held: number; secondsToOpen: number; rssMiB: number; kibPerConnection: number; heapBytesPerConnection: number }[];
 };
-type ConnPart = { serverFdLimit: number; baselineRssMiB: number | number[]; levels: ConnLevel[]; instances?: number; devices?: number; accounts?: number; setupSeconds?: number };
-type Conns = { single?: ConnPart; scaleOut?: ConnPart; elapsedSeconds?: number };
+type ConnPart = { serverFdLimit: number; baselineRssMiB: number | number[]; levels: ConnLevel[]; instances?: number; workers?: number; devices?: number; accounts?: number; setupSeconds?: number };
+type Conns = { single?: ConnPart; workers?: ConnPart; scaleOut?: ConnPart; elapsedSeconds?: number };
 const conns = load<Conns>("connections");
+// The --workers part run on its own (bench/connections.ts --parts workers --out connections-workers).
+const connsWorkers = load<Conns>("connections-workers");
 if (conns) {
   const { single, scaleOut } = conns.result;
   const cpu = (l: ConnLevel) => [l.serverCpuMsPerConnection, l.postgresCpuMsPerConnection, l.redisCpuMsPerConnection, l.clientCpuMsPerConnection].map((x) => (x === undefined ? "—" : x)).join(" / ");
   parts.push(`### Idle authenticated connections (scenario 2)\n\n${env(conns.environment)}. Server file-descriptor limit inside the run: ${n(single?.serverFdLimit ?? scaleOut?.serverFdLimit)} per process (the hard limit here). Each connection resumes a session of its own device on its server process${conns.result.elapsedSeconds ? `; the whole scenario took ${conns.result.elapsedSeconds} s` : ""}.\n`);
   parts.push("| set-up | target | held | failed | seconds to open | server RSS MiB | KiB RSS per connection | heap bytes per connection | CPU ms per connection opened: Parley / PostgreSQL / Redis / clients | load |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
   const rows = (what: string, part: ConnPart | undefined) => {
-    for (const l of part?.levels ?? []) parts.push(`| ${what} | ${n(l.target)} | ${n(l.held)} | ${n(l.failed)}${l.error ? " (" + l.error + ")" : ""} | ${l.secondsToOpen} | ${n(l.serverRssMiB)} | ${l.kibPerConnection} | ${n(l.heapBytesPerConnection)} | ${cpu(l)} | ${l.load1} |`);
+    for (const l of part?.levels ?? []) parts.push(`| ${what} | ${n(l.target)} | ${n(l.held)} | ${n(l.failed)}${l.error ? " (" + l.error + ")" : ""} | ${l.secondsToOpen} | ${n(l.serverRssMiB)} | ${l.kibPerConnection} | ${l.heapBytesPerConnection === undefined ? "—" : n(l.heapBytesPerConnection)} | ${cpu(l)} | ${l.load1} |`);
   };
   rows(`one process, SQLite (baseline RSS ${single?.baselineRssMiB} MiB)`, single);
+  const workers = conns.result.workers ?? connsWorkers?.result.workers;
+  if (workers) {
+    rows(`one \`parley serve --workers ${workers.workers}\`, SQLite (baseline RSS ${workers.baselineRssMiB} MiB, primary and workers)`, workers);
+  }
   if (scaleOut) {
     const base = scaleOut.baselineRssMiB as number[];
     rows(`${scaleOut.instances} instances, PostgreSQL + Redis (baseline RSS ${base.reduce((a, b) => a + b, 0)} MiB in all)`, scaleOut);
@@ -155,6 +162,9 @@ if (conns) {
       parts.push("| instance | held | seconds to open | RSS MiB (baseline) | KiB RSS per connection | heap bytes per connection |\n| ---: | ---: | ---: | --- | ---: | ---: |");
       top.instances.forEach((x, i) => parts.push(`| ${i + 1} | ${n(x.held)} | ${x.secondsToOpen} | ${x.rssMiB} (${base[i]}) | ${x.kibPerConnection} | ${n(x.heapBytesPerConnection)} |`));
     }
+  }
+  if (conns.result.workers === undefined && connsWorkers && workers) {
+    parts.push(`\nThe \`--workers\` rows were run on their own (\`bench/connections.ts --parts workers --out connections-workers\`): ${env(connsWorkers.environment)}. Connections per worker at the top level: ${workers.levels.at(-1)?.connectionsPerWorker?.map((x) => n(x)).join(", ") ?? "—"}.`);
   }
   parts.push("");
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the whole suite, bounded in time (each scenario has its own budget and
  * deadline): client crypto, Parley fan-out (with a CPU profile), idle connections (one SQLite
- * process, then 100k over six PostgreSQL + Redis instances), logins, fan-out on PostgreSQL +
+ * process, 100k on one `parley serve --workers 6`, then 100k over six PostgreSQL + Redis instances), logins, fan-out on PostgreSQL +
  * Redis, then the README tables. The scale-out parts need the local PostgreSQL and Redis; without
  * them they are skipped, saying why. `npm run bench:compare` runs the fan-out against ejabberd.
  */
@@ -24,7 +24,7 @@ if (values.compare) {
   if (problem !== null) console.warn(`\n!! scale-out scenarios skipped: ${problem}`);
   node("crypto/mls.ts", "--sizes", "2,10,100,1000", "--messages", "3000", "--commits", "3");
   node("fanout.ts", "--repeats", "2", "--flame");
-  node("connections.ts", ...(problem === null ? [] : ["--parts", "single"]));
+  node("connections.ts", ...(problem === null ? [] : ["--parts", "single,workers"]));
   node("logins.ts");
   if (problem === null) node("fanout-scaleout.ts");
 }

@@ -3,7 +3,7 @@
  * WebSocket from one of several loopback source addresses (one address has only ~28k ephemeral
  * ports), resumes a session and then sits idle. Its own process, so that several share the load
  * (each process also has only 20,000 file descriptors here).
- *   <- { cmd: "open", wsUrl, tokens, sourceAddresses }  -> { opened, failed } when done: one
+ *   <- { cmd: "open", wsUrl, tokens, sourceAddresses }  -> { opened, failed, reasons } when done: one
  *      connection per token, token i from source address i mod their count (none: the kernel picks)
  *   <- { cmd: "stop" }
  */
@@ -12,15 +12,21 @@ import WebSocket from "ws";
 const PARALLEL = 256;
 const sockets: WebSocket[] = [];
 
+/** Why connections failed, by reason, for the report. */
+const reasons = new Map<string, number>();
+const failedBecause = (reason: string) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+
 function open(wsUrl: string, token: string, localAddress: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     const ws = new WebSocket(wsUrl, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     const timer = setTimeout(() => {
       ws.terminate();
+      failedBecause("timeout");
       resolve(false);
     }, 60_000);
-    ws.once("error", () => {
+    ws.once("error", (error: Error & { code?: string }) => {
       clearTimeout(timer);
+      failedBecause(error.code ?? error.message.slice(0, 60));
       resolve(false);
     });
     ws.once("open", () => ws.send(JSON.stringify({ id: 1, type: "session.resume", body: { token } })));
@@ -30,7 +36,10 @@ function open(wsUrl: string, token: string, localAddress: string | undefined): P
       clearTimeout(timer);
       const ok = text.startsWith('{"id":1,"type":"ok"');
       if (ok) sockets.push(ws);
-      else ws.terminate();
+      else {
+        failedBecause(`refused: ${text.slice(0, 80)}`);
+        ws.terminate();
+      }
       resolve(ok);
     });
   });
@@ -54,6 +63,7 @@ process.on("message", async (m: { cmd: string; wsUrl: string; tokens: string[]; 
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
-  process.send!({ opened, failed });
+  process.send!({ opened, failed, reasons: Object.fromEntries(reasons) });
+  reasons.clear();
 });
 process.on("disconnect", () => process.exit(0));

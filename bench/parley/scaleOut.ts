@@ -16,6 +16,8 @@ export interface InstanceStats {
   heapUsedBytes: number;
   externalBytes: number;
   connections: number;
+  /** With --workers: each worker's open connections. */
+  perWorker?: number[];
 }
 
 export interface ScaleOut {

@@ -64,7 +64,7 @@ const workers = Number(values.workers);
 /** What the orchestrator needs of the server, one process or a primary with workers. */
 interface Running {
   wsUrl: string;
-  stats(): Promise<{ rssBytes: number; heapUsedBytes: number; externalBytes: number; connections: number }>;
+  stats(): Promise<{ rssBytes: number; heapUsedBytes: number; externalBytes: number; connections: number; perWorker?: number[] }>;
   close(): Promise<void>;
 }
 
@@ -83,12 +83,16 @@ if (workers > 1) {
   running = {
     wsUrl: cluster.wsUrl,
     // Heap figures are per process and not gathered here; RSS is summed over the workers.
-    stats: async () => ({
-      rssBytes: cluster.workerPids().reduce((a, pid) => a + rssBytes(pid), process.memoryUsage().rss),
-      heapUsedBytes: NaN,
-      externalBytes: NaN,
-      connections: (await cluster.connectionCounts()).reduce((a, b) => a + b, 0),
-    }),
+    stats: async () => {
+      const perWorker = await cluster.connectionCounts();
+      return {
+        rssBytes: cluster.workerPids().reduce((a, pid) => a + rssBytes(pid), process.memoryUsage().rss),
+        heapUsedBytes: NaN,
+        externalBytes: NaN,
+        connections: perWorker.reduce((a, b) => a + b, 0),
+        perWorker,
+      };
+    },
     close: () => cluster.close(),
   };
 } else {
