@@ -73,6 +73,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
   const running = new Map<Worker, () => void>();
   const restarts: number[] = [];
   let closing = false;
+  /** Until every first worker is ready, a worker that exits fails the start instead of being replaced. */
+  let started = false;
   let settleStopped!: (value: Error | null) => void;
   const stopped = new Promise<Error | null>((resolve) => (settleStopped = resolve));
 
@@ -102,7 +104,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
     worker.once("exit", (code, signal) => {
       running.get(worker)?.();
       running.delete(worker);
-      if (closing) return;
+      if (closing || !started) return;
       const now = Date.now();
       restarts.push(now);
       while (restarts.length > 0 && restarts[0]! < now - restartWindowMs) restarts.shift();
@@ -140,14 +142,15 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
     settleStopped(reason);
   };
 
-  const started = Array.from({ length: opts.workers }, (_, i) => fork(i));
+  const forked = Array.from({ length: opts.workers }, (_, i) => fork(i));
   let first: Extract<FromWorker, { parleyWorker: "ready" }>;
   try {
-    first = (await Promise.all(started.map((s) => s.ready)))[0]!;
+    first = (await Promise.all(forked.map((s) => s.ready)))[0]!;
   } catch (error) {
     await shutdown(error as Error);
     throw error;
   }
+  started = true;
   log.info("cluster listening", { workers: opts.workers, port: first.port });
 
   let statsId = 0;

@@ -27,44 +27,46 @@ const link: IpcLink = {
   },
 };
 
+let server: ParleyServer | null = null;
+let bus: IpcBus | null = null;
+let stopping: Promise<void> | null = null;
+/** Stops gracefully once started; before that there is nothing to say goodbye to. */
+const stop = () =>
+  (stopping ??= (async () => {
+    await server?.close();
+    await bus?.close();
+    process.exit(0);
+  })());
+
+// Listening from the first moment: a stop can come while the server is still starting.
+process.on("message", (m: ToWorker) => {
+  if (m?.parleyWorker === "stop") void stop();
+  if (m?.parleyWorker === "stats") {
+    send({ parleyWorker: "stats", id: m.id, connections: server?.connectionCount() ?? 0, rssBytes: process.memoryUsage().rss });
+  }
+});
+process.on("disconnect", () => void stop());
+
 async function main(): Promise<void> {
   if (!process.send) throw new Error("a Parley worker must be started by the primary (startCluster)");
   const spec = JSON.parse(process.env[WORKER_SPEC_ENV] ?? "null") as WorkerSpec | null;
   if (spec === null) throw new Error(`${WORKER_SPEC_ENV} is missing`);
-  const bus = spec.options.redisUrl ? null : new IpcBus(link);
-  let server: ParleyServer;
-  try {
-    server = await startServer({
-      ...spec.options,
-      bus,
-      httpHook: spec.webDir ? createStaticHook({ root: spec.webDir }) : null,
-      ...(spec.sweeps ? {} : { retentionSweepIntervalMs: 0 }),
-    });
-  } catch (error) {
-    await bus?.close();
-    throw error;
-  }
-
-  let stopping: Promise<void> | null = null;
-  const stop = () =>
-    (stopping ??= (async () => {
-      await server.close();
-      await bus?.close();
-        process.exit(0);
-    })());
-  process.on("message", (m: ToWorker) => {
-    if (m?.parleyWorker === "stop") void stop();
-    if (m?.parleyWorker === "stats") {
-      send({ parleyWorker: "stats", id: m.id, connections: server.connectionCount(), rssBytes: process.memoryUsage().rss });
-    }
+  bus = spec.options.redisUrl ? null : new IpcBus(link);
+  const started = await startServer({
+    ...spec.options,
+    bus,
+    httpHook: spec.webDir ? createStaticHook({ root: spec.webDir }) : null,
+    ...(spec.sweeps ? {} : { retentionSweepIntervalMs: 0 }),
   });
-  process.on("disconnect", () => void stop());
-  send({ parleyWorker: "ready", port: server.port, url: server.url, wsUrl: server.wsUrl, tlsFingerprint: server.tlsFingerprint });
+  server = started;
+  if (stopping) return; // asked to stop while starting: stop() closes it
+  send({ parleyWorker: "ready", port: started.port, url: started.url, wsUrl: started.wsUrl, tlsFingerprint: started.tlsFingerprint });
 }
 
 process.on("SIGINT", () => {});
 process.on("SIGTERM", () => {});
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   send({ parleyWorker: "failed", message: error instanceof Error ? error.message : String(error) });
+  await bus?.close();
   process.exit(1);
 });
