@@ -18,7 +18,7 @@ const node = (script: string, ...args: string[]) => {
 };
 
 if (values.compare) {
-  node("fanout.ts", "--compare", "--repeats", "2");
+  node("fanout.ts", "--compare", "--repeats", "3");
 } else {
   const problem = await servicesProblem();
   if (problem !== null) console.warn(`\n!! scale-out scenarios skipped: ${problem}`);
