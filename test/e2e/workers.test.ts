@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { deliveryViolation, received } from "./cluster.js";
 import { eventually, registerClient, startServerProcess, type ServerProcess, type TestClient } from "./harness.js";
@@ -93,7 +94,16 @@ test("two workers on one SQLite file: a group spread over both gets every messag
   for (const pid of last) assert.throws(() => process.kill(pid, 0), "no worker outlives the primary");
 });
 
-test("--workers rejects what it cannot run, with a clear error", async () => {
+test("--workers rejects what it cannot run, with a clear error, and a start that fails stops every worker", async () => {
   await assert.rejects(startServerProcess({ args: ["--workers", "0"] }), /--workers must be a whole number from 1 to 64, or auto/);
   await assert.rejects(startServerProcess({ args: ["--workers", "many"] }), /--workers must be/);
+  // The port is taken: no worker can listen, and the server says so and exits.
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+  try {
+    const port = (taken.address() as AddressInfo).port;
+    await assert.rejects(startServerProcess({ port, args: ["--workers", "2"] }), /EADDRINUSE/);
+  } finally {
+    taken.close();
+  }
 });

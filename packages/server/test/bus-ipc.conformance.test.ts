@@ -15,6 +15,7 @@ function linkOf(port: MessagePort): IpcLink {
 
 // Two workers of `parley serve --workers N`: each bus talks to the primary's relay over its own link.
 busConformance({
+  carriesEntries: true,
   name: "IPC between workers",
   pair: async () => {
     const relay = new BusRelay();

@@ -3,6 +3,7 @@ import { busConformance } from "./helpers/busConformance.js";
 
 // One process has one in-process bus: both "instances" are the same bus.
 busConformance({
+  carriesEntries: true,
   name: "in-process",
   pair: async () => {
     const bus = new MemoryBus();

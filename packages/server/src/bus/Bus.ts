@@ -10,7 +10,8 @@ export type BusEvent =
    * The conversation's log has entries up to `seq`. `entry`, when present, is that newest entry
    * already serialized (what message.send stored): a receiving process keeps it in its entry
    * cache instead of reading it back. Only a hint: without it, or if it does not fit, the store
-   * is read as usual.
+   * is read as usual. Only the in-process and IPC buses (one deployment's own processes) carry
+   * it; Redis never does, so contents never pass through Redis and Redis cannot inject them.
    */
   | { type: "appended"; conversationId: string; seq: number; entry?: CachedEntry }
   /** The device was added to a conversation or has a new Welcome in its queue. */

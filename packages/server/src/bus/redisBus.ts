@@ -1,6 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { silentLogger, describeError, type Logger } from "../log.js";
-import { isCachedEntry } from "../delivery/entryCache.js";
 import type { Bus, BusEvent, BusListener } from "./Bus.js";
 import { safeCall } from "./memoryBus.js";
 
@@ -81,7 +80,10 @@ export class RedisBus implements Bus {
 
   async publish(topic: string, event: BusEvent): Promise<void> {
     if (this.closed || event.type === "subscribed") return;
-    await this.pub.publish(this.prefix + topic, JSON.stringify(event));
+    // Only ids and sequence numbers cross Redis, never contents: an appended event's entry hint
+    // (the serialized message) stays in this process.
+    const { entry: _entry, ...bare } = event as BusEvent & { entry?: unknown };
+    await this.pub.publish(this.prefix + topic, JSON.stringify(bare));
   }
 
   subscribe(topic: string, listener: BusListener): () => void {
@@ -180,8 +182,9 @@ export class RedisBus implements Bus {
       this.log.warn("redis bus: unknown event", { channel });
       return;
     }
-    // The serialized entry is only a cache hint: one that does not look right is dropped.
-    if (event.type === "appended" && "entry" in event && !(isCachedEntry(event.entry) && event.entry.seq === event.seq)) delete event.entry;
+    // Redis carries no contents: whatever arrives as an entry hint is not ours, and is dropped (a
+    // forged hint would otherwise be pushed to devices as the conversation's next entry).
+    if (event.type === "appended" && "entry" in event) delete event.entry;
     for (const listener of [...set]) if (set.has(listener)) safeCall(listener, event);
   }
 }

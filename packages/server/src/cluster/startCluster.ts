@@ -37,6 +37,12 @@ export interface ParleyCluster {
   close(): Promise<void>;
 }
 
+/**
+ * A send to a worker that is going away fails on a later tick, as an 'error' event unless a
+ * callback takes it; the worker's exit is handled on its own, so the error needs nothing.
+ */
+const ignoreSendError = () => {};
+
 const here = fileURLToPath(import.meta.url);
 /** workerMain next to this file: .ts when run from the sources (tsx), .js from dist. */
 const WORKER_ENTRY = join(dirname(here), `workerMain${extname(here)}`);
@@ -55,6 +61,9 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
   if (!cluster.isPrimary) throw new Error("startCluster runs in the primary process only");
   if (!Number.isInteger(opts.workers) || opts.workers < 2) throw new RangeError("workers must be a whole number >= 2");
   const config = resolveConfig(opts.options);
+  if (config.dataDir === null && config.databaseUrl === null) {
+    throw new RangeError("workers share a store: give a data directory (SQLite) or a databaseUrl, not an in-memory store");
+  }
   const log = opts.log ?? createLogger(opts.options.log ?? "info");
   const maxRestarts = opts.maxRestarts ?? 5;
   const restartWindowMs = opts.restartWindowMs ?? 60_000;
@@ -75,6 +84,10 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
   let closing = false;
   /** Until every first worker is ready, a worker that exits fails the start instead of being replaced. */
   let started = false;
+  /** Rejects if any worker exits before the cluster has started, ready or not. */
+  let failStart!: (error: Error) => void;
+  const startFailed = new Promise<never>((_, reject) => (failStart = reject));
+  startFailed.catch(() => {});
   let settleStopped!: (value: Error | null) => void;
   const stopped = new Promise<Error | null>((resolve) => (settleStopped = resolve));
 
@@ -83,7 +96,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
     const worker = cluster.fork({ [WORKER_SPEC_ENV]: JSON.stringify(spec) });
     const link: IpcLink = {
       send: (message) => {
-        if (worker.isConnected()) worker.send(message as never);
+        if (worker.isConnected()) worker.send(message as never, undefined, ignoreSendError);
       },
       onMessage: (listener) => {
         worker.on("message", listener);
@@ -104,6 +117,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
     worker.once("exit", (code, signal) => {
       running.get(worker)?.();
       running.delete(worker);
+      if (!started) failStart(new Error(`a worker exited during start-up (${signal ?? `code ${code}`})`));
       if (closing || !started) return;
       const now = Date.now();
       restarts.push(now);
@@ -120,32 +134,31 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
     return { worker, ready };
   };
 
-  const shutdown = async (reason: Error | null): Promise<void> => {
-    if (closing) return;
-    closing = true;
-    const exits = [...running.keys()].map(
-      (worker) =>
-        new Promise<void>((resolve) => {
-          if (worker.isDead()) return resolve();
-          worker.once("exit", () => resolve());
-          try {
-            worker.send({ parleyWorker: "stop" } satisfies ToWorker);
-          } catch {
-            worker.kill("SIGKILL");
-          }
-          // A worker gets its graceful window, then a bit more, then SIGKILL.
-          setTimeout(() => worker.isDead() || worker.process.kill("SIGKILL"), config.shutdownGraceMs + 5_000).unref();
-        }),
-    );
-    await Promise.all(exits);
-    log.info("all workers stopped", {});
-    settleStopped(reason);
-  };
+  let stopping: Promise<void> | null = null;
+  /** Stops every worker (the first reason wins); every caller waits for the same stop. */
+  const shutdown = (reason: Error | null): Promise<void> =>
+    (stopping ??= (async () => {
+      closing = true;
+      const exits = [...running.keys()].map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            worker.once("exit", () => resolve());
+            if (worker.isConnected()) worker.send({ parleyWorker: "stop" } satisfies ToWorker, undefined, ignoreSendError);
+            else worker.process.kill("SIGKILL");
+            // A worker gets its graceful window, then a bit more, then SIGKILL.
+            setTimeout(() => worker.isDead() || worker.process.kill("SIGKILL"), config.shutdownGraceMs + 5_000).unref();
+          }),
+      );
+      await Promise.all(exits);
+      log.info("all workers stopped", {});
+      settleStopped(reason);
+    })());
 
   const forked = Array.from({ length: opts.workers }, (_, i) => fork(i));
   let first: Extract<FromWorker, { parleyWorker: "ready" }>;
   try {
-    first = (await Promise.all(forked.map((s) => s.ready)))[0]!;
+    first = (await Promise.race([Promise.all(forked.map((s) => s.ready)), startFailed]))[0]!;
   } catch (error) {
     await shutdown(error as Error);
     throw error;
@@ -178,7 +191,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
                 worker.off("message", onMessage);
                 resolve(0);
               }, 2_000).unref();
-              if (worker.isConnected()) worker.send({ parleyWorker: "stats", id } satisfies ToWorker);
+              if (worker.isConnected()) worker.send({ parleyWorker: "stats", id } satisfies ToWorker, undefined, ignoreSendError);
             }),
         ),
       ),

@@ -11,16 +11,18 @@ import { createStaticHook } from "../http/staticFiles.js";
 import { IpcBus, type IpcLink } from "./ipcBus.js";
 import { WORKER_SPEC_ENV, type FromWorker, type ToWorker, type WorkerSpec } from "./workerSpec.js";
 
-const send = (message: FromWorker) => {
-  try {
-    process.send?.(message);
-  } catch {
-    // The primary is gone; the disconnect handler ends this process.
-  }
+/**
+ * Sends to the primary if it is still there. A send on a closed channel fails on a later tick,
+ * as an uncaught 'error' event unless a callback takes it; the disconnect handler ends this
+ * process then anyway.
+ */
+const toPrimary = (message: unknown) => {
+  if (process.connected) process.send?.(message, undefined, undefined, () => {});
 };
+const send = (message: FromWorker) => toPrimary(message);
 
 const link: IpcLink = {
-  send: (message) => process.send?.(message),
+  send: toPrimary,
   onMessage: (listener) => {
     process.on("message", listener);
     return () => process.off("message", listener);

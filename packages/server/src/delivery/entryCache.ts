@@ -19,19 +19,6 @@ export interface CachedEntry {
   json: string;
 }
 
-/** Whether a value from another process (a bus message) has the shape of a CachedEntry. */
-export function isCachedEntry(x: unknown): x is CachedEntry {
-  if (typeof x !== "object" || x === null) return false;
-  const e = x as Record<string, unknown>;
-  return (
-    Number.isSafeInteger(e.seq) &&
-    (e.senderDeviceId === null || typeof e.senderDeviceId === "string") &&
-    typeof e.sentAt === "number" &&
-    typeof e.membership === "boolean" &&
-    typeof e.json === "string"
-  );
-}
-
 /** Entries older than this (by their server append time) are read from the store again. */
 const MAX_AGE_MS = 10_000;
 /** Per conversation: enough for a few deliver batches behind the newest entry. */
