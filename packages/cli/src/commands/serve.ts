@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { availableParallelism } from "node:os";
-import { createStaticHook, isWebAppBuilt, startCluster, startServer, type ServerOptions, type WorkerServerOptions } from "@parley/server";
+import { createStaticHook, isWebAppBuilt, startCluster, startServer, type LogLevel, type ServerOptions, type WorkerServerOptions } from "@parley/server";
 import { UsageError } from "../errors.js";
 
 export interface ServeFlags {
@@ -34,7 +34,7 @@ export async function serve(f: ServeFlags): Promise<void> {
     if (!f["tls-cert"] || !f["tls-key"]) throw new UsageError("--tls-cert and --tls-key go together");
     tls = { certFile: resolve(f["tls-cert"]), keyFile: resolve(f["tls-key"]) };
   }
-  const level = (f["log-level"] ?? process.env.PARLEY_LOG_LEVEL ?? "info") as ServerOptions["log"];
+  const level = (f["log-level"] ?? process.env.PARLEY_LOG_LEVEL ?? "info") as LogLevel;
   const dataDir = resolve(f.data ?? process.env.PARLEY_DATA ?? join(homedir(), ".parley-server"));
   const webDir = webAppDir();
   const databaseUrl = nonEmpty(f.db ?? process.env.PARLEY_DB);
@@ -57,7 +57,7 @@ export async function serve(f: ServeFlags): Promise<void> {
     redisUrl,
     redisPrefix,
     tls,
-    log: level as WorkerServerOptions["log"],
+    log: level,
   };
   const server =
     workers === 1

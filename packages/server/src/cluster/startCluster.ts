@@ -81,7 +81,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
   const relay = new BusRelay();
   const running = new Map<Worker, () => void>();
   const restarts: number[] = [];
-  let closing = false;
+  /** Set once the cluster is stopping: exits are then expected, not replaced. */
+  let stopping: Promise<void> | null = null;
   /** Until every first worker is ready, a worker that exits fails the start instead of being replaced. */
   let started = false;
   /** Rejects if any worker exits before the cluster has started, ready or not. */
@@ -91,7 +92,9 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
   let settleStopped!: (value: Error | null) => void;
   const stopped = new Promise<Error | null>((resolve) => (settleStopped = resolve));
 
-  const fork = (index: number): { worker: Worker; ready: Promise<Extract<FromWorker, { parleyWorker: "ready" }>> } => {
+  type Ready = Extract<FromWorker, { parleyWorker: "ready" }>;
+  /** Starts worker `index`; the promise settles with its "ready" or "failed" (an exit is handled below). */
+  const fork = (index: number): Promise<Ready> => {
     const spec: WorkerSpec = { options: opts.options, webDir: opts.webDir ?? null, sweeps: index === 0 };
     const worker = cluster.fork({ [WORKER_SPEC_ENV]: JSON.stringify(spec) });
     const link: IpcLink = {
@@ -105,20 +108,20 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
     };
     const unrelay = relay.add(worker.id, link);
     running.set(worker, unrelay);
-    const ready = new Promise<Extract<FromWorker, { parleyWorker: "ready" }>>((resolve, reject) => {
+    const ready = new Promise<Ready>((resolve, reject) => {
       const onMessage = (m: unknown) => {
-        if (!isFromWorker(m)) return;
+        if (!isFromWorker(m) || (m.parleyWorker !== "ready" && m.parleyWorker !== "failed")) return;
+        worker.off("message", onMessage);
         if (m.parleyWorker === "ready") resolve(m);
-        if (m.parleyWorker === "failed") reject(new Error(m.message));
+        else reject(new Error(m.message));
       };
       worker.on("message", onMessage);
-      worker.once("exit", (code, signal) => reject(new Error(`worker exited during start-up (${signal ?? `code ${code}`})`)));
     });
     worker.once("exit", (code, signal) => {
       running.get(worker)?.();
       running.delete(worker);
       if (!started) failStart(new Error(`a worker exited during start-up (${signal ?? `code ${code}`})`));
-      if (closing || !started) return;
+      if (stopping !== null || !started) return;
       const now = Date.now();
       restarts.push(now);
       while (restarts.length > 0 && restarts[0]! < now - restartWindowMs) restarts.shift();
@@ -128,17 +131,14 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
         return;
       }
       log.error("worker exited; starting another", { worker: index, pid: worker.process.pid, code, signal });
-      const next = fork(index);
-      next.ready.catch((error: unknown) => log.error("replacement worker failed to start", { worker: index, error: String(error) }));
+      fork(index).catch((error: unknown) => log.error("replacement worker failed to start", { worker: index, error: String(error) }));
     });
-    return { worker, ready };
+    return ready;
   };
 
-  let stopping: Promise<void> | null = null;
   /** Stops every worker (the first reason wins); every caller waits for the same stop. */
   const shutdown = (reason: Error | null): Promise<void> =>
     (stopping ??= (async () => {
-      closing = true;
       const exits = [...running.keys()].map(
         (worker) =>
           new Promise<void>((resolve) => {
@@ -156,9 +156,9 @@ export async function startCluster(opts: ClusterOptions): Promise<ParleyCluster>
     })());
 
   const forked = Array.from({ length: opts.workers }, (_, i) => fork(i));
-  let first: Extract<FromWorker, { parleyWorker: "ready" }>;
+  let first: Ready;
   try {
-    first = (await Promise.race([Promise.all(forked.map((s) => s.ready)), startFailed]))[0]!;
+    first = (await Promise.race([Promise.all(forked), startFailed]))[0]!;
   } catch (error) {
     await shutdown(error as Error);
     throw error;

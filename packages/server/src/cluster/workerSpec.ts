@@ -1,8 +1,9 @@
 import type { ServerOptions } from "../config.js";
+import type { LogLevel } from "../log.js";
 
 /** Server options that can cross to a worker process (no objects with behaviour). */
 export type WorkerServerOptions = Omit<ServerOptions, "store" | "bus" | "httpHook" | "now" | "log"> & {
-  log?: "debug" | "info" | "warn" | "error" | "silent";
+  log?: LogLevel;
 };
 
 /** What the primary hands each worker, in its environment (PARLEY_WORKER_SPEC, JSON). */
