@@ -1,6 +1,8 @@
 /**
  * patches/ts-mls+1.6.4.patch memoises ts-mls's tree hashes by the identity of the nodes they
- * cover (docs/mls-notes.md). These tests hold it to RFC 9420 §7.8 computed from scratch: at every
+ * cover, and each tree node's encoding by the identity of its LeafNode or ParentNode object
+ * (docs/mls-notes.md). These tests hold the hashes to RFC 9420 §7.8 computed from scratch, and
+ * the encoded tree to ts-mls's own uncached encoders of each node: at every
  * epoch of a group that goes through updates, removals (blank leaves and paths), additions
  * (unmerged_leaves) and a newcomer's join, every member's GroupContext tree hash must equal the
  * uncached hash of its own ratchet tree, on both crypto providers. They also check that the patch
@@ -27,8 +29,14 @@ import {
   type RatchetTree,
 } from "ts-mls";
 import { defaultClientConfig } from "ts-mls/clientConfig.js";
-import { encode } from "ts-mls/codec/tlsEncoder.js";
+import { contramapBufferEncoders, encode } from "ts-mls/codec/tlsEncoder.js";
+import { optionalEncoder } from "ts-mls/codec/optional.js";
+import { varLenTypeEncoder } from "ts-mls/codec/variableLength.js";
 import type { Hash } from "ts-mls/crypto/hash.js";
+import { leafNodeEncoder } from "ts-mls/leafNode.js";
+import { nodeTypeEncoder } from "ts-mls/nodeType.js";
+import { parentNodeEncoder } from "ts-mls/parentNode.js";
+import { encodeRatchetTree, stripBlankNodes, type Node } from "ts-mls/ratchetTree.js";
 import { leafNodeHashInputEncoder, parentNodeHashInputEncoder, treeHash, treeHashRoot } from "ts-mls/treeHash.js";
 import { isLeaf, left, nodeToLeafIndex, right, rootFromNodeWidth, toNodeIndex, type NodeIndex } from "ts-mls/treemath.js";
 import { joinFromWelcome } from "../src/mls/join.js";
@@ -51,6 +59,13 @@ async function uncachedTreeHash(tree: RatchetTree, index: NodeIndex, h: Hash): P
   return h.digest(encode(parentNodeHashInputEncoder)({ nodeType: "parent", parentNode: node?.parent, leftHash, rightHash }));
 }
 
+/** RFC 9420 §12.4.3.3's ratchet_tree, every node encoded afresh by ts-mls's own field encoders. */
+const uncachedNodeEncoder = (node: Node) =>
+  node.nodeType === "parent"
+    ? contramapBufferEncoders([nodeTypeEncoder, parentNodeEncoder], (n: typeof node) => [n.nodeType, n.parent] as const)(node)
+    : contramapBufferEncoders([nodeTypeEncoder, leafNodeEncoder], (n: typeof node) => [n.nodeType, n.leaf] as const)(node);
+const uncachedTreeEncoding = (tree: RatchetTree) => encode(varLenTypeEncoder(optionalEncoder(uncachedNodeEncoder)))(stripBlankNodes(tree));
+
 function handshake(m: MLSMessage) {
   if (m.wireformat !== "mls_private_message" && m.wireformat !== "mls_public_message") throw new Error("not a handshake message");
   return m;
@@ -64,6 +79,7 @@ async function assertTreeHashesRight(states: ClientState[], cs: CiphersuiteImpl,
     const expected = await uncachedTreeHash(tree, rootFromNodeWidth(tree.length), cs.hash);
     assert.deepEqual(state.groupContext.treeHash, expected, `${step}: GroupContext tree hash`);
     assert.deepEqual(await treeHashRoot(tree, cs.hash), expected, `${step}: treeHashRoot`);
+    assert.deepEqual(encodeRatchetTree(tree), uncachedTreeEncoding(tree), `${step}: encoded ratchet tree`);
   }
 }
 
@@ -126,4 +142,24 @@ test("the tree hash patch is applied: subtree hashes are reused, root hashes are
   const root = await treeHashRoot(tree, cs.hash);
   root.fill(0);
   assert.deepEqual(await treeHashRoot(tree, cs.hash), made.newState.groupContext.treeHash);
+});
+
+test("the node encoding patch is applied: a node's bytes are kept with its object", async () => {
+  const cs = await getCiphersuiteImpl(SUITE, nodeCryptoProvider);
+  const kp = await generateKeyPackage({ credentialType: "basic", identity: utf8.encode("solo") }, defaultCapabilities(), defaultLifetime, [], cs);
+  const state = await createGroup(utf8.encode("kept"), kp.publicPackage, kp.privatePackage, [], cs);
+  const tree = state.ratchetTree;
+  const before = encodeRatchetTree(tree);
+  assert.deepEqual(before, uncachedTreeEncoding(tree));
+  // Tree nodes are never changed in place; doing it here shows the kept bytes are what is written.
+  const leaf = tree[0]!;
+  if (leaf.nodeType !== "leaf") throw new Error("expected the creator's leaf");
+  const signature = leaf.leaf.signature.slice();
+  leaf.leaf.signature.fill(0);
+  try {
+    assert.deepEqual(encodeRatchetTree(tree), before);
+    assert.notDeepEqual(uncachedTreeEncoding(tree), before);
+  } finally {
+    leaf.leaf.signature.set(signature);
+  }
 });
