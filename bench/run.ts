@@ -22,7 +22,7 @@ if (values.compare) {
 } else {
   const problem = await servicesProblem();
   if (problem !== null) console.warn(`\n!! scale-out scenarios skipped: ${problem}`);
-  node("crypto/mls.ts", "--sizes", "2,10,100,1000", "--messages", "3000", "--commits", "3");
+  node("crypto/mls.ts", "--sizes", "2,10,100,1000", "--messages", "3000", "--commits", "5");
   node("fanout.ts", "--repeats", "2", "--flame");
   node("connections.ts", ...(problem === null ? [] : ["--parts", "single,workers"]));
   node("logins.ts");
