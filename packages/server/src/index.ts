@@ -12,7 +12,7 @@ export {
   type RateLimitConfig,
   type HttpHook,
 } from "./config.js";
-export { createLogger, silentLogger, type Logger, type LogLevel, type LogFields } from "./log.js";
+export { LOG_LEVELS, createLogger, isLogLevel, silentLogger, type Logger, type LogLevel, type LogFields } from "./log.js";
 export type * from "./store/Store.js";
 export { SqliteStore, SQLITE_FILE_NAME } from "./store/sqlite/SqliteStore.js";
 export { topics, type Bus, type BusEvent, type BusListener } from "./bus/Bus.js";

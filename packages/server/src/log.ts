@@ -15,6 +15,12 @@ export interface Logger {
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
+export const LOG_LEVELS = Object.keys(rank) as readonly LogLevel[];
+
+export function isLogLevel(s: string): s is LogLevel {
+  return Object.hasOwn(rank, s);
+}
+
 /** A logger writing one JSON object per line to `write` (stderr by default). */
 export function createLogger(
   level: LogLevel,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { availableParallelism } from "node:os";
-import { createStaticHook, isWebAppBuilt, startCluster, startServer, type LogLevel, type ServerOptions, type WorkerServerOptions } from "@parley/server";
+import { LOG_LEVELS, createStaticHook, isLogLevel, isWebAppBuilt, startCluster, startServer, type ServerOptions, type WorkerServerOptions } from "@parley/server";
 import { UsageError } from "../errors.js";
 
 export interface ServeFlags {
@@ -34,7 +34,8 @@ export async function serve(f: ServeFlags): Promise<void> {
     if (!f["tls-cert"] || !f["tls-key"]) throw new UsageError("--tls-cert and --tls-key go together");
     tls = { certFile: resolve(f["tls-cert"]), keyFile: resolve(f["tls-key"]) };
   }
-  const level = (f["log-level"] ?? process.env.PARLEY_LOG_LEVEL ?? "info") as LogLevel;
+  const level = f["log-level"] ?? process.env.PARLEY_LOG_LEVEL ?? "info";
+  if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, not ${level}`);
   const dataDir = resolve(f.data ?? process.env.PARLEY_DATA ?? join(homedir(), ".parley-server"));
   const webDir = webAppDir();
   const databaseUrl = nonEmpty(f.db ?? process.env.PARLEY_DB);
