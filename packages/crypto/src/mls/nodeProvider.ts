@@ -13,8 +13,6 @@
  * browser build.
  */
 import {
-  createCipheriv,
-  createDecipheriv,
   createHash,
   createHmac,
   createPrivateKey,
@@ -27,11 +25,11 @@ import {
 } from "node:crypto";
 import { defaultCryptoProvider, type Ciphersuite, type CiphersuiteImpl, type CryptoProvider } from "ts-mls";
 import { CryptoError } from "ts-mls/mlsError.js";
+import { aesGcmDecrypt, aesGcmEncrypt } from "./aesGcm.js";
 import { nodeHpke } from "./nodeHpke.js";
 import { CIPHERSUITE } from "./suite.js";
 
 const HASH_BYTES = 32;
-const GCM_TAG_BYTES = 16;
 /** DER prefixes that turn a raw Ed25519 seed / public key into PKCS#8 / SPKI (RFC 8410). */
 const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -112,42 +110,6 @@ function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Arr
     offset += HASH_BYTES;
   }
   return out;
-}
-
-function aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, plaintext: Uint8Array): Uint8Array {
-  const cipher = createCipheriv(aesName(key), key, nonce);
-  if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
-  const head = cipher.update(plaintext);
-  const tail = cipher.final();
-  const out = new Uint8Array(head.length + tail.length + GCM_TAG_BYTES);
-  out.set(head, 0);
-  out.set(tail, head.length);
-  out.set(cipher.getAuthTag(), head.length + tail.length);
-  return out;
-}
-
-function aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, ciphertext: Uint8Array): Uint8Array {
-  if (ciphertext.length < GCM_TAG_BYTES) throw new CryptoError("AES-GCM: ciphertext shorter than its tag");
-  try {
-    const decipher = createDecipheriv(aesName(key), key, nonce);
-    if (aad !== undefined && aad.length > 0) decipher.setAAD(aad);
-    decipher.setAuthTag(ciphertext.subarray(ciphertext.length - GCM_TAG_BYTES));
-    const head = decipher.update(ciphertext.subarray(0, ciphertext.length - GCM_TAG_BYTES));
-    const tail = decipher.final();
-    if (tail.length === 0) return u8(head);
-    const out = new Uint8Array(head.length + tail.length);
-    out.set(head, 0);
-    out.set(tail, head.length);
-    return out;
-  } catch (e) {
-    throw new CryptoError(`AES-GCM: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-function aesName(key: Uint8Array): "aes-128-gcm" | "aes-256-gcm" {
-  if (key.length === 16) return "aes-128-gcm";
-  if (key.length === 32) return "aes-256-gcm";
-  throw new CryptoError("AES-GCM key must be 16 or 32 bytes");
 }
 
 async function nodeSuite(cs: Ciphersuite): Promise<CiphersuiteImpl> {

@@ -1,0 +1,196 @@
+/**
+ * HPKE seals in batches, shared with a worker thread.
+ *
+ * Why: a commit encrypts its path secrets to every node of its copath's resolutions. In a
+ * 1000-member group whose parent nodes are blank (a tree built by one commit that added
+ * everyone), that is 999 seals, each two X25519 operations: about four fifths of the commit's
+ * creation time on one core. ts-mls starts all of a commit's seals at once (Promise.all), so the
+ * seals asked for in one event-loop turn are gathered here; a batch of at least `minBatch` is
+ * split, part sealed by the worker (sealWorker.ts) while the main thread seals the rest.
+ *
+ * Smaller batches, and every batch while the worker is starting or if it cannot run, are sealed
+ * on the main thread, so the worker changes speed, never results. A worker that fails mid-batch
+ * has that part sealed again here: nothing it sealed was handed out. The worker holds the
+ * process open only while it has work.
+ */
+import { Worker } from "node:worker_threads";
+import { CryptoError } from "ts-mls/mlsError.js";
+import type { SealBatch, SealResult } from "./sealWorker.js";
+import { sealBase, type Sealed } from "./suite1.js";
+import type { X25519Key } from "./x25519.js";
+
+interface Pending {
+  key: X25519Key;
+  plaintext: Uint8Array;
+  info: Uint8Array;
+  aad: Uint8Array | undefined;
+  resolve: (s: Sealed) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface SealPoolOptions {
+  /** The worker's module; by default sealWorker.js next to this file. */
+  workerUrl?: URL;
+  /** Batches smaller than this are sealed on the main thread: the round trip would cost more. */
+  minBatch?: number;
+  /** The worker's share of a batch it takes part in. */
+  workerShare?: number;
+}
+
+/**
+ * The worker from the built sealWorker.js; when running from source (tests, benchmarks under
+ * tsx), from sealWorker.ts with tsx registered in the worker first, because Node 20 does not
+ * apply the parent's --import hooks to worker threads.
+ */
+function startSealWorker(url: URL | undefined): Worker {
+  // The worker needs none of the parent's Node options, and some (--input-type, --eval) break it.
+  const options = { execArgv: [] };
+  if (url !== undefined) return new Worker(url, options);
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./sealWorker.js", import.meta.url), options);
+  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  const entry = JSON.stringify(new URL("./sealWorker.ts", import.meta.url).href);
+  return new Worker(`import(${tsx}).then((api) => api.register()).then(() => import(${entry}))`, { ...options, eval: true });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a === b || (a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b));
+}
+
+export class SealPool {
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private worker: Worker | undefined;
+  private state: "idle" | "starting" | "ready" | "broken" = "idle";
+  private readonly started: Promise<boolean>;
+  private markStarted!: (ok: boolean) => void;
+  private nextId = 1;
+  private readonly inFlight = new Map<number, Pending[]>();
+  private readonly minBatch: number;
+  private readonly workerShare: number;
+  /** Seals done by the worker and here, for tests and the benchmark. */
+  readonly counts = { worker: 0, local: 0 };
+
+  constructor(private readonly opts: SealPoolOptions = {}) {
+    this.minBatch = opts.minBatch ?? 64;
+    this.workerShare = opts.workerShare ?? 0.5;
+    this.started = new Promise((resolve) => (this.markStarted = resolve));
+  }
+
+  seal(key: X25519Key, plaintext: Uint8Array, info: Uint8Array, aad: Uint8Array | undefined): Promise<Sealed> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ key, plaintext, info, aad, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Starts the worker now rather than at the first large batch; true once it is ready. */
+  warm(): Promise<boolean> {
+    this.startWorker();
+    return this.started;
+  }
+
+  /** Stops the worker; later seals run on the main thread. */
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.state = "broken";
+    this.markStarted(false);
+    if (w) await w.terminate();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    let local = batch;
+    if (batch.length >= this.minBatch) {
+      if (this.state === "ready") {
+        const cut = batch.length - Math.floor(batch.length * this.workerShare);
+        this.send(batch.slice(cut));
+        local = batch.slice(0, cut);
+      } else {
+        this.startWorker();
+      }
+    }
+    this.sealHere(local);
+  }
+
+  private sealHere(pending: Pending[]): void {
+    for (const p of pending) {
+      try {
+        p.resolve(sealBase(p.key, p.plaintext, p.info, p.aad));
+        this.counts.local++;
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+  }
+
+  private send(pending: Pending[]): void {
+    const id = this.nextId++;
+    this.inFlight.set(id, pending);
+    this.worker!.ref();
+    // Seals in a row usually share their info (one commit's, or one Welcome's): each distinct
+    // run is sent once. Compared by value, since ts-mls encodes it afresh for every seal.
+    const infos: Uint8Array[] = [];
+    const jobs = pending.map((p) => {
+      const last = infos.at(-1);
+      if (last === undefined || !sameBytes(last, p.info)) infos.push(p.info);
+      return { pk: p.key.publicBytes(), plaintext: p.plaintext, info: infos.length - 1, aad: p.aad };
+    });
+    const message: SealBatch = { id, infos, jobs };
+    this.worker!.postMessage(message);
+  }
+
+  private received(id: number, results: SealResult[]): void {
+    const pending = this.inFlight.get(id);
+    if (pending === undefined) return;
+    this.inFlight.delete(id);
+    if (this.inFlight.size === 0) this.worker?.unref();
+    pending.forEach((p, i) => {
+      const r = results[i];
+      if (r === undefined) p.reject(new CryptoError("HPKE: the seal worker returned too few results"));
+      else if ("error" in r) p.reject(new CryptoError(r.error));
+      else {
+        this.counts.worker++;
+        p.resolve({ ct: r.ct, enc: r.enc });
+      }
+    });
+  }
+
+  private startWorker(): void {
+    if (this.state !== "idle") return;
+    this.state = "starting";
+    let w: Worker;
+    try {
+      w = startSealWorker(this.opts.workerUrl);
+    } catch {
+      this.fail();
+      return;
+    }
+    this.worker = w;
+    w.unref();
+    w.on("message", (m: { ready?: boolean; id?: number; results?: SealResult[] }) => {
+      if (m.ready === true) {
+        if (this.state === "starting") this.state = "ready";
+        this.markStarted(this.state === "ready");
+      } else if (typeof m.id === "number" && Array.isArray(m.results)) {
+        this.received(m.id, m.results);
+      }
+    });
+    w.on("error", () => this.fail());
+    w.on("exit", () => this.fail());
+  }
+
+  /** The worker cannot be used: what it held is sealed here, and so is everything after. */
+  private fail(): void {
+    this.state = "broken";
+    this.worker = undefined;
+    this.markStarted(false);
+    const stranded = [...this.inFlight.values()].flat();
+    this.inFlight.clear();
+    this.sealHere(stranded);
+  }
+}

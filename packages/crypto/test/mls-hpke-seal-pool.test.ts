@@ -1,0 +1,143 @@
+// The HPKE seal pool (src/mls/hpke/sealPool.ts): batches of seals shared with a worker thread
+// must give what sealing on the main thread gives (RFC 9180 ciphertexts that both our Open and
+// @hpke/core's open), whether the worker takes part, cannot start, or is lost mid-batch; and an
+// idle worker must not keep a process alive.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { defaultCryptoProvider, getCiphersuiteFromName } from "ts-mls";
+import { SealPool } from "../src/mls/hpke/sealPool.js";
+import { derivePrivateKey, openBase } from "../src/mls/hpke/suite1.js";
+import { importPublic, publicOf } from "../src/mls/hpke/x25519.js";
+import { CIPHERSUITE } from "../src/mls/suite.js";
+
+const rnd = (n: number) => new Uint8Array(randomBytes(n));
+const cs = getCiphersuiteFromName(CIPHERSUITE);
+
+/** `count` recipients, each a key pair derived from fresh randomness (so @hpke/core can derive the same). */
+function recipients(count: number) {
+  return Array.from({ length: count }, () => {
+    const ikm = rnd(32);
+    const sk = derivePrivateKey(ikm);
+    return { ikm, sk, pk: publicOf(sk) };
+  });
+}
+
+async function sealAll(pool: SealPool, count: number) {
+  const to = recipients(count);
+  const info = rnd(90);
+  const plaintexts = to.map(() => rnd(32));
+  const sealed = await Promise.all(to.map((r, i) => pool.seal(importPublic(r.pk.publicBytes()), plaintexts[i]!, info, undefined)));
+  return { to, info, plaintexts, sealed };
+}
+
+async function assertOpens({ to, info, plaintexts, sealed }: Awaited<ReturnType<typeof sealAll>>, checkWithHpkeCore: number) {
+  const theirs = (await defaultCryptoProvider.getCiphersuiteImpl(cs)).hpke;
+  for (const [i, r] of to.entries()) {
+    const s = sealed[i]!;
+    assert.deepEqual(openBase(r.sk, importPublic(s.enc), s.ct, info, undefined), plaintexts[i], `seal ${i}`);
+    if (i < checkWithHpkeCore) {
+      const other = await theirs.deriveKeyPair(r.ikm);
+      assert.deepEqual(await theirs.open(other.privateKey, s.enc, s.ct, info, undefined), plaintexts[i], `seal ${i} (@hpke/core)`);
+    }
+  }
+  assert.equal(new Set(sealed.map((s) => Buffer.from(s.enc).toString("hex"))).size, sealed.length, "a fresh ephemeral key per seal");
+}
+
+test("seal pool: a large batch is split with the worker, and every seal opens", async () => {
+  const pool = new SealPool({ minBatch: 16 });
+  try {
+    assert.equal(await pool.warm(), true, "the worker starts");
+    const batch = await sealAll(pool, 120);
+    assert.equal(pool.counts.worker, 60);
+    assert.equal(pool.counts.local, 60);
+    await assertOpens(batch, 20);
+    // Below minBatch, everything stays on the main thread.
+    await assertOpens(await sealAll(pool, 10), 0);
+    assert.equal(pool.counts.worker, 60);
+    assert.equal(pool.counts.local, 70);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("seal pool: seals with different infos in one batch each use their own", async () => {
+  const pool = new SealPool({ minBatch: 8 });
+  try {
+    await pool.warm();
+    const to = recipients(40);
+    // Runs of equal infos (each a fresh copy, as ts-mls encodes them) and changes between runs.
+    const infoOf = (i: number) => new Uint8Array(Buffer.from(`info-${Math.floor(i / 7)}`));
+    const plaintexts = to.map(() => rnd(32));
+    const sealed = await Promise.all(to.map((r, i) => pool.seal(importPublic(r.pk.publicBytes()), plaintexts[i]!, infoOf(i), undefined)));
+    for (const [i, r] of to.entries()) {
+      assert.deepEqual(openBase(r.sk, importPublic(sealed[i]!.enc), sealed[i]!.ct, infoOf(i), undefined), plaintexts[i]);
+      assert.throws(() => openBase(r.sk, importPublic(sealed[i]!.enc), sealed[i]!.ct, infoOf(i + 7), undefined), /AES-GCM/);
+    }
+    assert.equal(pool.counts.worker, 20);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("seal pool: a bad key fails its own seal only, in the worker as on the main thread", async () => {
+  const pool = new SealPool({ minBatch: 4 });
+  try {
+    await pool.warm();
+    const good = recipients(7);
+    const info = rnd(10);
+    // The all-zero key is of low order: its DH output is all zeros, which RFC 9180 refuses.
+    const keys = [...good.slice(0, 3).map((r) => r.pk), importPublic(new Uint8Array(32)), ...good.slice(3).map((r) => r.pk)];
+    const keysAgain = [...keys].reverse(); // the bad one lands in the other half
+    for (const ks of [keys, keysAgain]) {
+      const results = await Promise.allSettled(ks.map((k) => pool.seal(importPublic(k.publicBytes()), rnd(32), info, undefined)));
+      assert.equal(results.filter((r) => r.status === "rejected").length, 1);
+      const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      assert.match(String(failed.reason), /X25519/);
+    }
+    assert.ok(pool.counts.worker > 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("seal pool: without a worker every seal is made on the main thread", async () => {
+  const pool = new SealPool({ minBatch: 4, workerUrl: new URL("./fixtures/no-such-worker.mjs", import.meta.url) });
+  assert.equal(await pool.warm(), false, "the worker cannot start");
+  await assertOpens(await sealAll(pool, 40), 5);
+  assert.deepEqual(pool.counts, { worker: 0, local: 40 });
+});
+
+test("seal pool: a worker lost mid-batch has its part sealed on the main thread", async () => {
+  const pool = new SealPool({ minBatch: 4, workerUrl: new URL("./fixtures/exitingSealWorker.mjs", import.meta.url) });
+  assert.equal(await pool.warm(), true);
+  await assertOpens(await sealAll(pool, 40), 5);
+  assert.deepEqual(pool.counts, { worker: 0, local: 40 });
+  // And the pool carries on without it.
+  await assertOpens(await sealAll(pool, 8), 0);
+  assert.deepEqual(pool.counts, { worker: 0, local: 48 });
+});
+
+test("seal pool: an idle worker does not keep the process alive", () => {
+  const pool = fileURLToPath(new URL("../src/mls/hpke/sealPool.ts", import.meta.url));
+  const x25519 = fileURLToPath(new URL("../src/mls/hpke/x25519.ts", import.meta.url));
+  const script = `
+    const { SealPool } = await import(${JSON.stringify(pool)});
+    const { generatePair } = await import(${JSON.stringify(x25519)});
+    const p = new SealPool({ minBatch: 4 });
+    if (!(await p.warm())) throw new Error("no worker");
+    const pk = generatePair().publicKey;
+    await Promise.all(Array.from({ length: 32 }, () => p.seal(pk, new Uint8Array(32), new Uint8Array(), undefined)));
+    if (p.counts.worker === 0) throw new Error("the worker sealed nothing");
+    console.log("sealed", p.counts.worker + p.counts.local);
+  `;
+  const r = spawnSync(process.execPath, [...process.execArgv.filter((a) => !a.startsWith("--test")), "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  assert.equal(r.error, undefined, "the process ended by itself");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /sealed 32/);
+});
