@@ -120,18 +120,22 @@ test("seal pool: a worker lost mid-batch has its part sealed on the main thread"
   assert.deepEqual(pool.counts, { worker: 0, local: 48 });
 });
 
-test("seal pool: an idle worker does not keep the process alive", () => {
+test("seal pool: a worker that never answers is stopped at the deadline and its part sealed here", { timeout: 20_000 }, async () => {
+  const pool = new SealPool({ minBatch: 4, batchDeadlineMs: 200, workerUrl: new URL("./fixtures/silentSealWorker.mjs", import.meta.url) });
+  assert.equal(await pool.warm(), true);
+  await assertOpens(await sealAll(pool, 40), 5);
+  assert.deepEqual(pool.counts, { worker: 0, local: 40 });
+});
+
+/** Runs `body` (after SealPool and generatePair are imported) in a fresh node; it must end by itself. */
+function runAlone(body: string) {
   const pool = fileURLToPath(new URL("../src/mls/hpke/sealPool.ts", import.meta.url));
   const x25519 = fileURLToPath(new URL("../src/mls/hpke/x25519.ts", import.meta.url));
   const script = `
     const { SealPool } = await import(${JSON.stringify(pool)});
     const { generatePair } = await import(${JSON.stringify(x25519)});
-    const p = new SealPool({ minBatch: 4 });
-    if (!(await p.warm())) throw new Error("no worker");
-    const pk = generatePair().publicKey;
-    await Promise.all(Array.from({ length: 32 }, () => p.seal(pk, new Uint8Array(32), new Uint8Array(), undefined)));
-    if (p.counts.worker === 0) throw new Error("the worker sealed nothing");
-    console.log("sealed", p.counts.worker + p.counts.local);
+    const seal = (p, n) => { const pk = generatePair().publicKey; return Promise.all(Array.from({ length: n }, () => p.seal(pk, new Uint8Array(32), new Uint8Array(), undefined))); };
+    ${body}
   `;
   const r = spawnSync(process.execPath, [...process.execArgv.filter((a) => !a.startsWith("--test")), "--input-type=module", "-e", script], {
     encoding: "utf8",
@@ -139,5 +143,18 @@ test("seal pool: an idle worker does not keep the process alive", () => {
   });
   assert.equal(r.error, undefined, "the process ended by itself");
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /sealed 32/);
+  return r.stdout;
+}
+
+test("seal pool: the worker never keeps a process alive once it is idle", () => {
+  // After a batch the worker took part in.
+  assert.match(
+    runAlone(`const p = new SealPool({ minBatch: 4 }); if (!(await p.warm())) throw new Error("no worker");
+      await seal(p, 32); if (p.counts.worker === 0) throw new Error("the worker sealed nothing"); console.log("sealed", p.counts.worker + p.counts.local);`),
+    /sealed 32/,
+  );
+  // Started by a large batch that was sealed here while it started, and never used after.
+  assert.match(runAlone(`const p = new SealPool({ minBatch: 4 }); await seal(p, 8); console.log("sealed", p.counts.local);`), /sealed 8/);
+  // Warmed and never used.
+  assert.match(runAlone(`const p = new SealPool({ minBatch: 4 }); console.log("warm", await p.warm());`), /warm true/);
 });

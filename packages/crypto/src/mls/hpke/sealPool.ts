@@ -35,6 +35,8 @@ export interface SealPoolOptions {
   minBatch?: number;
   /** The worker's share of a batch it takes part in. */
   workerShare?: number;
+  /** How long a batch may take in the worker, plus a millisecond per seal, before it is sealed here. */
+  batchDeadlineMs?: number;
 }
 
 /**
@@ -64,15 +66,17 @@ export class SealPool {
   private readonly started: Promise<boolean>;
   private markStarted!: (ok: boolean) => void;
   private nextId = 1;
-  private readonly inFlight = new Map<number, Pending[]>();
+  private readonly inFlight = new Map<number, { pending: Pending[]; deadline: NodeJS.Timeout }>();
   private readonly minBatch: number;
   private readonly workerShare: number;
+  private readonly batchDeadlineMs: number;
   /** Seals done by the worker and here, for tests and the benchmark. */
   readonly counts = { worker: 0, local: 0 };
 
   constructor(private readonly opts: SealPoolOptions = {}) {
     this.minBatch = opts.minBatch ?? 64;
     this.workerShare = opts.workerShare ?? 0.5;
+    this.batchDeadlineMs = opts.batchDeadlineMs ?? 5_000;
     this.started = new Promise((resolve) => (this.markStarted = resolve));
   }
 
@@ -108,8 +112,7 @@ export class SealPool {
     if (batch.length >= this.minBatch) {
       if (this.state === "ready") {
         const cut = batch.length - Math.floor(batch.length * this.workerShare);
-        this.send(batch.slice(cut));
-        local = batch.slice(0, cut);
+        if (this.send(batch.slice(cut))) local = batch.slice(0, cut);
       } else {
         this.startWorker();
       }
@@ -128,28 +131,49 @@ export class SealPool {
     }
   }
 
-  private send(pending: Pending[]): void {
-    const id = this.nextId++;
-    this.inFlight.set(id, pending);
-    this.worker!.ref();
+  /** Hands `pending` to the worker; false (nothing handed over) if the message cannot be sent. */
+  private send(pending: Pending[]): boolean {
     // Seals in a row usually share their info (one commit's, or one Welcome's): each distinct
-    // run is sent once. Compared by value, since ts-mls encodes it afresh for every seal.
+    // run is sent once. Compared by value, since ts-mls encodes it afresh for every seal. Every
+    // array is copied to its own buffer first: structured clone copies a view's whole buffer, and
+    // a small Buffer's is Node's shared pool, where other secrets may sit.
     const infos: Uint8Array[] = [];
     const jobs = pending.map((p) => {
       const last = infos.at(-1);
-      if (last === undefined || !sameBytes(last, p.info)) infos.push(p.info);
-      return { pk: p.key.publicBytes(), plaintext: p.plaintext, info: infos.length - 1, aad: p.aad };
+      if (last === undefined || !sameBytes(last, p.info)) infos.push(new Uint8Array(p.info));
+      return {
+        pk: new Uint8Array(p.key.publicBytes()),
+        plaintext: new Uint8Array(p.plaintext),
+        info: infos.length - 1,
+        aad: p.aad === undefined ? undefined : new Uint8Array(p.aad),
+      };
     });
+    const id = this.nextId++;
     const message: SealBatch = { id, infos, jobs };
-    this.worker!.postMessage(message);
+    try {
+      this.worker!.postMessage(message);
+    } catch {
+      this.fail();
+      return false;
+    } finally {
+      for (const j of jobs) j.plaintext.fill(0);
+    }
+    // A worker that does not answer (hung, as a Node bug once made it) must not stall the commit:
+    // past the deadline it is stopped and its part sealed here.
+    const deadline = setTimeout(() => this.giveUp(), this.batchDeadlineMs + pending.length);
+    deadline.unref();
+    this.inFlight.set(id, { pending, deadline });
+    this.worker!.ref();
+    return true;
   }
 
   private received(id: number, results: SealResult[]): void {
-    const pending = this.inFlight.get(id);
-    if (pending === undefined) return;
+    const entry = this.inFlight.get(id);
+    if (entry === undefined) return;
     this.inFlight.delete(id);
+    clearTimeout(entry.deadline);
     if (this.inFlight.size === 0) this.worker?.unref();
-    pending.forEach((p, i) => {
+    entry.pending.forEach((p, i) => {
       const r = results[i];
       if (r === undefined) p.reject(new CryptoError("HPKE: the seal worker returned too few results"));
       else if ("error" in r) p.reject(new CryptoError(r.error));
@@ -171,17 +195,29 @@ export class SealPool {
       return;
     }
     this.worker = w;
-    w.unref();
     w.on("message", (m: { ready?: boolean; id?: number; results?: SealResult[] }) => {
       if (m.ready === true) {
         if (this.state === "starting") this.state = "ready";
         this.markStarted(this.state === "ready");
+        if (this.inFlight.size === 0) w.unref();
       } else if (typeof m.id === "number" && Array.isArray(m.results)) {
         this.received(m.id, m.results);
       }
     });
+    w.on("messageerror", () => this.giveUp());
     w.on("error", () => this.fail());
     w.on("exit", () => this.fail());
+    // The worker holds the process open while it starts (a short while; so that `await warm()`
+    // can finish) and while it holds a batch, never when idle. Adding a "message" listener refs
+    // a worker again, so this comes after the listeners.
+    w.ref();
+  }
+
+  /** The worker is stuck or sent what cannot be read: stop it; fail() seals its part here. */
+  private giveUp(): void {
+    const w = this.worker;
+    this.fail();
+    void w?.terminate();
   }
 
   /** The worker cannot be used: what it held is sealed here, and so is everything after. */
@@ -189,7 +225,10 @@ export class SealPool {
     this.state = "broken";
     this.worker = undefined;
     this.markStarted(false);
-    const stranded = [...this.inFlight.values()].flat();
+    const stranded = [...this.inFlight.values()].flatMap((e) => {
+      clearTimeout(e.deadline);
+      return e.pending;
+    });
     this.inFlight.clear();
     this.sealHere(stranded);
   }

@@ -35,6 +35,8 @@ if (parentPort) {
         return sealBase(importPublic(j.pk), j.plaintext, info, j.aad);
       } catch (e) {
         return { error: e instanceof Error ? e.message : String(e) };
+      } finally {
+        j.plaintext.fill(0); // a path or group secret: this copy is done with
       }
     });
     port.postMessage({ id, results });

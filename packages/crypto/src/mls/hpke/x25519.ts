@@ -53,7 +53,9 @@ function publicJwkX(key: KeyObject): string {
 
 export function importPublic(raw: Uint8Array): X25519Key {
   if (raw.length !== X25519_PUBLIC_BYTES) throw new CryptoError(`X25519 public key must be ${X25519_PUBLIC_BYTES} bytes`);
-  return new X25519Key("public", undefined, Buffer.from(raw));
+  // A copy in its own ArrayBuffer, not a slice of Node's shared Buffer pool.
+  const own = new Uint8Array(raw);
+  return new X25519Key("public", undefined, Buffer.from(own.buffer, 0, own.length));
 }
 
 /**
