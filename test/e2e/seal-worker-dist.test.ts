@@ -14,7 +14,7 @@ test("the built seal worker starts under plain node, seals its share, and does n
   const script = `
     const { SealPool } = await import(${dist("sealPool.js")});
     const { generatePair } = await import(${dist("x25519.js")});
-    const pool = new SealPool({ minBatch: 8 });
+    const pool = new SealPool({ minBatch: 8, workerShare: 0.5 });
     if (!(await pool.warm())) throw new Error("the worker did not start");
     const pk = generatePair().publicKey;
     const sealed = await Promise.all(Array.from({ length: 100 }, () => pool.seal(pk, new Uint8Array(32), new Uint8Array(8), undefined)));

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { defaultCryptoProvider, getCiphersuiteFromName } from "ts-mls";
-import { SealPool } from "../src/mls/hpke/sealPool.js";
+import { SealPool, balancedShare } from "../src/mls/hpke/sealPool.js";
 import { derivePrivateKey, openBase } from "../src/mls/hpke/suite1.js";
 import { importPublic, publicOf } from "../src/mls/hpke/x25519.js";
 import { CIPHERSUITE } from "../src/mls/suite.js";
@@ -47,7 +47,7 @@ async function assertOpens({ to, info, plaintexts, sealed }: Awaited<ReturnType<
 }
 
 test("seal pool: a large batch is split with the worker, and every seal opens", async () => {
-  const pool = new SealPool({ minBatch: 16 });
+  const pool = new SealPool({ minBatch: 16, workerShare: 0.5 });
   try {
     assert.equal(await pool.warm(), true, "the worker starts");
     const batch = await sealAll(pool, 120);
@@ -64,7 +64,7 @@ test("seal pool: a large batch is split with the worker, and every seal opens", 
 });
 
 test("seal pool: seals with different infos in one batch each use their own", async () => {
-  const pool = new SealPool({ minBatch: 8 });
+  const pool = new SealPool({ minBatch: 8, workerShare: 0.5 });
   try {
     await pool.warm();
     const to = recipients(40);
@@ -77,6 +77,26 @@ test("seal pool: seals with different infos in one batch each use their own", as
       assert.throws(() => openBase(r.sk, importPublic(sealed[i]!.enc), sealed[i]!.ct, infoOf(i + 7), undefined), /AES-GCM/);
     }
     assert.equal(pool.counts.worker, 20);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("seal pool: the split follows each thread's speed per seal, within bounds", async () => {
+  assert.equal(balancedShare(0, 0), 0.5, "nothing measured yet");
+  assert.equal(balancedShare(0.1, 0), 0.5);
+  assert.equal(balancedShare(0.1, 0.1), 0.5);
+  assert.ok(Math.abs(balancedShare(0.1, 0.2) - 1 / 3) < 1e-9, "a worker twice as slow gets a third");
+  assert.ok(Math.abs(balancedShare(0.2, 0.1) - 2 / 3) < 1e-9);
+  assert.equal(balancedShare(0.1, 10), 0.2, "never less than a fifth");
+  assert.equal(balancedShare(10, 0.1), 0.8, "never more than four fifths");
+  // Adaptive by default: every batch is still sealed whole, whatever the split.
+  const pool = new SealPool({ minBatch: 8 });
+  try {
+    await pool.warm();
+    for (let i = 0; i < 4; i++) await assertOpens(await sealAll(pool, 50), 0);
+    assert.equal(pool.counts.worker + pool.counts.local, 200);
+    assert.ok(pool.counts.worker >= 4 * 10 && pool.counts.worker <= 4 * 40, `the worker's part stays within bounds: ${pool.counts.worker}`);
   } finally {
     await pool.close();
   }

@@ -33,7 +33,11 @@ export interface SealPoolOptions {
   workerUrl?: URL;
   /** Batches smaller than this are sealed on the main thread: the round trip would cost more. */
   minBatch?: number;
-  /** The worker's share of a batch it takes part in. */
+  /**
+   * The worker's share of a batch it takes part in. By default it follows the two threads' speed
+   * per seal in recent batches (the worker is often the slower: it is the one that waits for a
+   * core), starting at half.
+   */
   workerShare?: number;
   /** How long a batch may take in the worker, plus a millisecond per seal, before it is sealed here. */
   batchDeadlineMs?: number;
@@ -54,6 +58,15 @@ function startSealWorker(url: URL | undefined): Worker {
   return new Worker(`import(${tsx}).then((api) => api.register()).then(() => import(${entry}))`, { ...options, eval: true });
 }
 
+/**
+ * The worker's share that makes both threads finish together, from each one's milliseconds per
+ * seal (0: not measured yet, so half), kept within 0.2–0.8 so one slow batch cannot starve a side.
+ */
+export function balancedShare(msHere: number, msWorker: number): number {
+  if (!(msHere > 0 && msWorker > 0)) return 0.5;
+  return Math.min(0.8, Math.max(0.2, msHere / (msHere + msWorker)));
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a === b || (a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b));
 }
@@ -68,14 +81,16 @@ export class SealPool {
   private nextId = 1;
   private readonly inFlight = new Map<number, { pending: Pending[]; deadline: NodeJS.Timeout }>();
   private readonly minBatch: number;
-  private readonly workerShare: number;
+  private readonly fixedShare: number | undefined;
+  /** Recent milliseconds per seal on each side, for the split. */
+  private readonly msPerSeal = { here: 0, worker: 0 };
   private readonly batchDeadlineMs: number;
   /** Seals done by the worker and here, for tests and the benchmark. */
   readonly counts = { worker: 0, local: 0 };
 
   constructor(private readonly opts: SealPoolOptions = {}) {
     this.minBatch = opts.minBatch ?? 64;
-    this.workerShare = opts.workerShare ?? 0.5;
+    this.fixedShare = opts.workerShare;
     this.batchDeadlineMs = opts.batchDeadlineMs ?? 5_000;
     this.started = new Promise((resolve) => (this.markStarted = resolve));
   }
@@ -108,16 +123,31 @@ export class SealPool {
     this.flushScheduled = false;
     const batch = this.queue;
     this.queue = [];
-    let local = batch;
     if (batch.length >= this.minBatch) {
-      if (this.state === "ready") {
-        const cut = batch.length - Math.floor(batch.length * this.workerShare);
-        if (this.send(batch.slice(cut))) local = batch.slice(0, cut);
-      } else {
+      if (this.state !== "ready") {
         this.startWorker();
+      } else {
+        const cut = batch.length - Math.floor(batch.length * this.workerShare());
+        if (this.send(batch.slice(cut))) {
+          const started = performance.now();
+          this.sealHere(batch.slice(0, cut));
+          this.observe("here", performance.now() - started, cut);
+          return;
+        }
       }
     }
-    this.sealHere(local);
+    this.sealHere(batch);
+  }
+
+  private workerShare(): number {
+    return this.fixedShare ?? balancedShare(this.msPerSeal.here, this.msPerSeal.worker);
+  }
+
+  private observe(side: "here" | "worker", ms: number, seals: number): void {
+    if (seals === 0 || !(ms >= 0)) return;
+    const now = ms / seals;
+    const before = this.msPerSeal[side];
+    this.msPerSeal[side] = before === 0 ? now : (before + now) / 2;
   }
 
   private sealHere(pending: Pending[]): void {
@@ -195,12 +225,13 @@ export class SealPool {
       return;
     }
     this.worker = w;
-    w.on("message", (m: { ready?: boolean; id?: number; results?: SealResult[] }) => {
+    w.on("message", (m: { ready?: boolean; id?: number; results?: SealResult[]; ms?: number }) => {
       if (m.ready === true) {
         if (this.state === "starting") this.state = "ready";
         this.markStarted(this.state === "ready");
         if (this.inFlight.size === 0) w.unref();
       } else if (typeof m.id === "number" && Array.isArray(m.results)) {
+        if (typeof m.ms === "number") this.observe("worker", m.ms, m.results.length);
         this.received(m.id, m.results);
       }
     });

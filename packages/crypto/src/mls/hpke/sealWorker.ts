@@ -2,7 +2,8 @@
  * The seal worker: a worker thread that runs HPKE SealBase (suite1.ts) for batches the main
  * thread hands it (sealPool.ts), so a large commit's thousand seals use a second core.
  *   <- { id, infos, jobs: [{ pk, plaintext, info (an index into infos), aad? }] }
- *   -> { ready: true } once loaded; { id, results: [{ ct, enc } | { error }] } per batch
+ *   -> { ready: true } once loaded; { id, results: [{ ct, enc } | { error }], ms } per batch, ms being
+ *      the time the seals took here (the pool balances its split by it)
  * Plaintexts are path secrets; a worker thread shares the process, so they never leave it.
  */
 import { parentPort } from "node:worker_threads";
@@ -28,6 +29,7 @@ export interface SealBatch {
 if (parentPort) {
   const port = parentPort;
   port.on("message", ({ id, infos, jobs }: SealBatch) => {
+    const started = performance.now();
     const results: SealResult[] = jobs.map((j) => {
       try {
         const info = infos[j.info];
@@ -39,7 +41,7 @@ if (parentPort) {
         j.plaintext.fill(0); // a path or group secret: this copy is done with
       }
     });
-    port.postMessage({ id, results });
+    port.postMessage({ id, results, ms: performance.now() - started });
   });
   port.postMessage({ ready: true });
 }
