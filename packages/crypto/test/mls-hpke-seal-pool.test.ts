@@ -103,7 +103,8 @@ test("seal pool: the split follows each thread's speed per seal, within bounds",
 });
 
 test("seal pool: a bad key fails its own seal only, in the worker as on the main thread", async () => {
-  const pool = new SealPool({ minBatch: 4 });
+  // An even split, so the bad key lands in the worker's half in one of the two orders.
+  const pool = new SealPool({ minBatch: 4, workerShare: 0.5 });
   try {
     await pool.warm();
     const good = recipients(7);
@@ -177,4 +178,19 @@ test("seal pool: the worker never keeps a process alive once it is idle", () => 
   assert.match(runAlone(`const p = new SealPool({ minBatch: 4 }); await seal(p, 8); console.log("sealed", p.counts.local);`), /sealed 8/);
   // Warmed and never used.
   assert.match(runAlone(`const p = new SealPool({ minBatch: 4 }); console.log("warm", await p.warm());`), /warm true/);
+  // Closed while it starts, with a batch sealed here meanwhile.
+  assert.match(runAlone(`const p = new SealPool({ minBatch: 4 }); const s = seal(p, 8); await p.close(); console.log("sealed", (await s).length);`), /sealed 8/);
+  // Closed with a batch in the worker: that part is sealed here, and close() settles.
+  assert.match(
+    runAlone(`const p = new SealPool({ minBatch: 4 }); await p.warm(); const s = seal(p, 64);
+      await new Promise((r) => setImmediate(r)); await p.close(); console.log("sealed", (await s).length, p.counts.worker + p.counts.local);`),
+    /sealed 64 64/,
+  );
+});
+
+test("seal pool: options out of range are refused", () => {
+  assert.throws(() => new SealPool({ workerShare: 1 }), RangeError);
+  assert.throws(() => new SealPool({ workerShare: Number.NaN }), RangeError);
+  assert.throws(() => new SealPool({ minBatch: 1 }), RangeError);
+  assert.throws(() => new SealPool({ batchDeadlineMs: Infinity }), RangeError);
 });

@@ -67,6 +67,9 @@ export function balancedShare(msHere: number, msWorker: number): number {
   return Math.min(0.8, Math.max(0.2, msHere / (msHere + msWorker)));
 }
 
+/** Node clamps longer timers to 1 ms. */
+const MAX_DEADLINE_MS = 2 ** 31 - 1 - 100_000;
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a === b || (a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b));
 }
@@ -92,6 +95,9 @@ export class SealPool {
     this.minBatch = opts.minBatch ?? 64;
     this.fixedShare = opts.workerShare;
     this.batchDeadlineMs = opts.batchDeadlineMs ?? 5_000;
+    if (!(Number.isInteger(this.minBatch) && this.minBatch >= 2)) throw new RangeError("minBatch must be a whole number of at least 2");
+    if (this.fixedShare !== undefined && !(this.fixedShare > 0 && this.fixedShare < 1)) throw new RangeError("workerShare must be between 0 and 1");
+    if (!(this.batchDeadlineMs > 0 && this.batchDeadlineMs <= MAX_DEADLINE_MS)) throw new RangeError(`batchDeadlineMs must be 1..${MAX_DEADLINE_MS}`);
     this.started = new Promise((resolve) => (this.markStarted = resolve));
   }
 
@@ -111,11 +117,10 @@ export class SealPool {
     return this.started;
   }
 
-  /** Stops the worker; later seals run on the main thread. */
+  /** Stops the worker; what it holds and later seals are sealed on the main thread. */
   async close(): Promise<void> {
     const w = this.worker;
-    this.state = "broken";
-    this.markStarted(false);
+    this.fail(); // detaches the worker first, so none of its queued messages can touch the pool
     if (w) await w.terminate();
   }
 
@@ -128,7 +133,7 @@ export class SealPool {
         this.startWorker();
       } else {
         const cut = batch.length - Math.floor(batch.length * this.workerShare());
-        if (this.send(batch.slice(cut))) {
+        if (cut < batch.length && this.send(batch.slice(cut))) {
           const started = performance.now();
           this.sealHere(batch.slice(0, cut));
           this.observe("here", performance.now() - started, cut);
@@ -144,7 +149,7 @@ export class SealPool {
   }
 
   private observe(side: "here" | "worker", ms: number, seals: number): void {
-    if (seals === 0 || !(ms >= 0)) return;
+    if (seals === 0 || !Number.isFinite(ms) || ms < 0) return;
     const now = ms / seals;
     const before = this.msPerSeal[side];
     this.msPerSeal[side] = before === 0 ? now : (before + now) / 2;
@@ -161,39 +166,39 @@ export class SealPool {
     }
   }
 
-  /** Hands `pending` to the worker; false (nothing handed over) if the message cannot be sent. */
+  /** Hands `pending` to the worker; false (nothing handed over, worker given up) if it cannot be sent. */
   private send(pending: Pending[]): boolean {
-    // Seals in a row usually share their info (one commit's, or one Welcome's): each distinct
-    // run is sent once. Compared by value, since ts-mls encodes it afresh for every seal. Every
-    // array is copied to its own buffer first: structured clone copies a view's whole buffer, and
-    // a small Buffer's is Node's shared pool, where other secrets may sit.
-    const infos: Uint8Array[] = [];
-    const jobs = pending.map((p) => {
-      const last = infos.at(-1);
-      if (last === undefined || !sameBytes(last, p.info)) infos.push(new Uint8Array(p.info));
-      return {
-        pk: new Uint8Array(p.key.publicBytes()),
-        plaintext: new Uint8Array(p.plaintext),
-        info: infos.length - 1,
-        aad: p.aad === undefined ? undefined : new Uint8Array(p.aad),
-      };
-    });
+    const w = this.worker!;
     const id = this.nextId++;
-    const message: SealBatch = { id, infos, jobs };
+    const plaintexts: Uint8Array[] = [];
     try {
-      this.worker!.postMessage(message);
+      // Seals in a row usually share their info (one commit's, or one Welcome's): each distinct
+      // run is sent once. Compared by value, since ts-mls encodes it afresh for every seal. Every
+      // array is copied to its own buffer first: structured clone copies a view's whole buffer,
+      // and a small Buffer's is Node's shared pool, where other secrets may sit.
+      const infos: Uint8Array[] = [];
+      const jobs = pending.map((p) => {
+        const last = infos.at(-1);
+        if (last === undefined || !sameBytes(last, p.info)) infos.push(new Uint8Array(p.info));
+        const plaintext = new Uint8Array(p.plaintext);
+        plaintexts.push(plaintext);
+        return { pk: new Uint8Array(p.key.publicBytes()), plaintext, info: infos.length - 1, aad: p.aad === undefined ? undefined : new Uint8Array(p.aad) };
+      });
+      const message: SealBatch = { id, infos, jobs };
+      w.postMessage(message);
     } catch {
-      this.fail();
+      this.giveUp();
       return false;
     } finally {
-      for (const j of jobs) j.plaintext.fill(0);
+      for (const plaintext of plaintexts) plaintext.fill(0);
     }
     // A worker that does not answer (hung, as a Node bug once made it) must not stall the commit:
-    // past the deadline it is stopped and its part sealed here.
-    const deadline = setTimeout(() => this.giveUp(), this.batchDeadlineMs + pending.length);
+    // past the deadline it is stopped and its part sealed here. Timers run before queued worker
+    // messages are delivered, so the deadline looks once more after those, in setImmediate.
+    const deadline = setTimeout(() => setImmediate(() => this.inFlight.has(id) && this.giveUp()), this.batchDeadlineMs + pending.length);
     deadline.unref();
     this.inFlight.set(id, { pending, deadline });
-    this.worker!.ref();
+    w.ref();
     return true;
   }
 
@@ -225,19 +230,27 @@ export class SealPool {
       return;
     }
     this.worker = w;
+    // A worker that never says it is ready is given up, as one that never answers a batch is.
+    const startDeadline = setTimeout(() => setImmediate(() => this.worker === w && this.state === "starting" && this.giveUp()), this.batchDeadlineMs);
+    startDeadline.unref();
     w.on("message", (m: { ready?: boolean; id?: number; results?: SealResult[]; ms?: number }) => {
+      if (this.worker !== w) return; // given up or closed: nothing it says counts any more
       if (m.ready === true) {
-        if (this.state === "starting") this.state = "ready";
-        this.markStarted(this.state === "ready");
+        clearTimeout(startDeadline);
+        this.state = "ready";
+        this.markStarted(true);
         if (this.inFlight.size === 0) w.unref();
       } else if (typeof m.id === "number" && Array.isArray(m.results)) {
         if (typeof m.ms === "number") this.observe("worker", m.ms, m.results.length);
         this.received(m.id, m.results);
       }
     });
-    w.on("messageerror", () => this.giveUp());
-    w.on("error", () => this.fail());
-    w.on("exit", () => this.fail());
+    w.on("messageerror", () => this.worker === w && this.giveUp());
+    w.on("error", () => this.worker === w && this.fail());
+    w.on("exit", () => {
+      clearTimeout(startDeadline);
+      if (this.worker === w) this.fail();
+    });
     // The worker holds the process open while it starts (a short while; so that `await warm()`
     // can finish) and while it holds a batch, never when idle. Adding a "message" listener refs
     // a worker again, so this comes after the listeners.
@@ -248,7 +261,10 @@ export class SealPool {
   private giveUp(): void {
     const w = this.worker;
     this.fail();
-    void w?.terminate();
+    if (w) {
+      w.unref(); // a stuck worker must not hold the process while it is torn down
+      void w.terminate();
+    }
   }
 
   /** The worker cannot be used: what it held is sealed here, and so is everything after. */
