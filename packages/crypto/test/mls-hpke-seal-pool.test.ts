@@ -25,18 +25,21 @@ function recipients(count: number) {
   });
 }
 
-async function sealAll(pool: SealPool, count: number) {
+/** Seals a fresh plaintext to each of `count` recipients, seal i under infoOf(i) (by default one info for all). */
+async function sealAll(pool: SealPool, count: number, infoOf?: (i: number) => Uint8Array) {
   const to = recipients(count);
-  const info = rnd(90);
+  const shared = rnd(90);
+  const infos = to.map((_, i) => infoOf?.(i) ?? shared);
   const plaintexts = to.map(() => rnd(32));
-  const sealed = await Promise.all(to.map((r, i) => pool.seal(importPublic(r.pk.publicBytes()), plaintexts[i]!, info, undefined)));
-  return { to, info, plaintexts, sealed };
+  const sealed = await Promise.all(to.map((r, i) => pool.seal(importPublic(r.pk.publicBytes()), plaintexts[i]!, infos[i]!, undefined)));
+  return { to, infos, plaintexts, sealed };
 }
 
-async function assertOpens({ to, info, plaintexts, sealed }: Awaited<ReturnType<typeof sealAll>>, checkWithHpkeCore: number) {
+async function assertOpens({ to, infos, plaintexts, sealed }: Awaited<ReturnType<typeof sealAll>>, checkWithHpkeCore: number) {
   const theirs = (await defaultCryptoProvider.getCiphersuiteImpl(cs)).hpke;
   for (const [i, r] of to.entries()) {
     const s = sealed[i]!;
+    const info = infos[i]!;
     assert.deepEqual(openBase(r.sk, importPublic(s.enc), s.ct, info, undefined), plaintexts[i], `seal ${i}`);
     if (i < checkWithHpkeCore) {
       const other = await theirs.deriveKeyPair(r.ikm);
@@ -46,9 +49,18 @@ async function assertOpens({ to, info, plaintexts, sealed }: Awaited<ReturnType<
   assert.equal(new Set(sealed.map((s) => Buffer.from(s.enc).toString("hex"))).size, sealed.length, "a fresh ephemeral key per seal");
 }
 
-test("seal pool: a large batch is split with the worker, and every seal opens", async () => {
-  const pool = new SealPool({ minBatch: 16, workerShare: 0.5 });
+/** Runs `body` with a pool made of `opts`, closing it afterwards whatever happens. */
+async function withPool(opts: ConstructorParameters<typeof SealPool>[0], body: (pool: SealPool) => Promise<void>) {
+  const pool = new SealPool(opts);
   try {
+    await body(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+test("seal pool: a large batch is split with the worker, and every seal opens", async () => {
+  await withPool({ minBatch: 16, workerShare: 0.5 }, async (pool) => {
     assert.equal(await pool.warm(), true, "the worker starts");
     const batch = await sealAll(pool, 120);
     assert.equal(pool.counts.worker, 60);
@@ -58,28 +70,21 @@ test("seal pool: a large batch is split with the worker, and every seal opens", 
     await assertOpens(await sealAll(pool, 10), 0);
     assert.equal(pool.counts.worker, 60);
     assert.equal(pool.counts.local, 70);
-  } finally {
-    await pool.close();
-  }
+  });
 });
 
 test("seal pool: seals with different infos in one batch each use their own", async () => {
-  const pool = new SealPool({ minBatch: 8, workerShare: 0.5 });
-  try {
+  await withPool({ minBatch: 8, workerShare: 0.5 }, async (pool) => {
     await pool.warm();
-    const to = recipients(40);
     // Runs of equal infos (each a fresh copy, as ts-mls encodes them) and changes between runs.
     const infoOf = (i: number) => new Uint8Array(Buffer.from(`info-${Math.floor(i / 7)}`));
-    const plaintexts = to.map(() => rnd(32));
-    const sealed = await Promise.all(to.map((r, i) => pool.seal(importPublic(r.pk.publicBytes()), plaintexts[i]!, infoOf(i), undefined)));
-    for (const [i, r] of to.entries()) {
-      assert.deepEqual(openBase(r.sk, importPublic(sealed[i]!.enc), sealed[i]!.ct, infoOf(i), undefined), plaintexts[i]);
-      assert.throws(() => openBase(r.sk, importPublic(sealed[i]!.enc), sealed[i]!.ct, infoOf(i + 7), undefined), /AES-GCM/);
+    const batch = await sealAll(pool, 40, infoOf);
+    await assertOpens(batch, 0);
+    for (const [i, r] of batch.to.entries()) {
+      assert.throws(() => openBase(r.sk, importPublic(batch.sealed[i]!.enc), batch.sealed[i]!.ct, infoOf(i + 7), undefined), /AES-GCM/);
     }
     assert.equal(pool.counts.worker, 20);
-  } finally {
-    await pool.close();
-  }
+  });
 });
 
 test("seal pool: the split follows each thread's speed per seal, within bounds", async () => {
@@ -91,21 +96,17 @@ test("seal pool: the split follows each thread's speed per seal, within bounds",
   assert.equal(balancedShare(0.1, 10), 0.2, "never less than a fifth");
   assert.equal(balancedShare(10, 0.1), 0.8, "never more than four fifths");
   // Adaptive by default: every batch is still sealed whole, whatever the split.
-  const pool = new SealPool({ minBatch: 8 });
-  try {
+  await withPool({ minBatch: 8 }, async (pool) => {
     await pool.warm();
     for (let i = 0; i < 4; i++) await assertOpens(await sealAll(pool, 50), 0);
     assert.equal(pool.counts.worker + pool.counts.local, 200);
     assert.ok(pool.counts.worker >= 4 * 10 && pool.counts.worker <= 4 * 40, `the worker's part stays within bounds: ${pool.counts.worker}`);
-  } finally {
-    await pool.close();
-  }
+  });
 });
 
 test("seal pool: a bad key fails its own seal only, in the worker as on the main thread", async () => {
   // An even split, so the bad key lands in the worker's half in one of the two orders.
-  const pool = new SealPool({ minBatch: 4, workerShare: 0.5 });
-  try {
+  await withPool({ minBatch: 4, workerShare: 0.5 }, async (pool) => {
     await pool.warm();
     const good = recipients(7);
     const info = rnd(10);
@@ -119,9 +120,7 @@ test("seal pool: a bad key fails its own seal only, in the worker as on the main
       assert.match(String(failed.reason), /X25519/);
     }
     assert.ok(pool.counts.worker > 0);
-  } finally {
-    await pool.close();
-  }
+  });
 });
 
 test("seal pool: without a worker every seal is made on the main thread", async () => {

@@ -88,7 +88,7 @@ export class SealPool {
   /** Recent milliseconds per seal on each side, for the split. */
   private readonly msPerSeal = { here: 0, worker: 0 };
   private readonly batchDeadlineMs: number;
-  /** Seals done by the worker and here, for tests and the benchmark. */
+  /** Seals done by the worker and here, for the tests. */
   readonly counts = { worker: 0, local: 0 };
 
   constructor(private readonly opts: SealPoolOptions = {}) {

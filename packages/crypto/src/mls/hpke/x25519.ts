@@ -102,16 +102,15 @@ export function generatePair(): { privateKey: X25519Key; publicKey: X25519Key } 
   const raw = randomBytes(X25519_PRIVATE_BYTES);
   try {
     const sk = importPrivate(raw);
-    const pk = publicOf(sk);
-    return { privateKey: new X25519Key("private", sk.key, pk.publicBytes()), publicKey: pk };
+    return { privateKey: sk, publicKey: publicOf(sk) };
   } finally {
     raw.fill(0);
   }
 }
 
-/** The public half of a private key, as its own key. */
+/** The public half of a private key, as its own key (its raw bytes exported when first asked for). */
 export function publicOf(sk: X25519Key): X25519Key {
-  return new X25519Key("public", createPublicKey(sk.key), sk.publicBytes());
+  return new X25519Key("public", createPublicKey(sk.key));
 }
 
 /** DH(sk, pk), refusing the all-zero output as RFC 9180 §7.1.4 requires (OpenSSL refuses it too). */
