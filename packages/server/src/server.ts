@@ -9,7 +9,7 @@ import { RedisBus } from "./bus/redisBus.js";
 import { resolveConfig, type ServerConfig, type ServerOptions } from "./config.js";
 import { Gateway } from "./gateway/Gateway.js";
 import { createRequestHandler, WS_PATH } from "./gateway/http.js";
-import { handlers } from "./handlers/index.js";
+import { handlers, runHandlers } from "./handlers/index.js";
 import { createLogger, describeError, type Logger } from "./log.js";
 import type { Store, SweepResult } from "./store/Store.js";
 import { PostgresStore } from "./store/postgres/PostgresStore.js";
@@ -70,7 +70,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ParleySe
       : createHttpServer(onRequest);
     const server = httpServer;
     const codec = new FrameCodec(config.limits);
-    const gateway = new Gateway({ config, codec, store, bus, opaque, log, handlers }, server);
+    const gateway = new Gateway({ config, codec, store, bus, opaque, log, handlers, runHandlers }, server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => {

@@ -64,3 +64,18 @@ test("a flush that returns the wrong number of results rejects the batch instead
   const b = new TurnBatcher<number, number>(async (items) => items.slice(1));
   await assert.rejects(Promise.all([b.add(1), b.add(2)]), /1 results for 2 items/);
 });
+
+test("a group is never split across flushes, and keeps its order; one larger than maxBatch goes alone", async () => {
+  const flushed: number[][] = [];
+  const b = new TurnBatcher<number, number>(async (items) => {
+    flushed.push([...items]);
+    return items.map((i) => i * 10);
+  }, 4);
+  const singles = [b.add(1), b.add(2), b.add(3)];
+  const group = b.addGroup([4, 5, 6]);
+  const big = b.addGroup([7, 8, 9, 10, 11, 12]);
+  const last = b.add(13);
+  const out = await Promise.all([...singles, ...group, ...big, last]);
+  assert.deepEqual(out, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130]);
+  assert.deepEqual(flushed, [[1, 2, 3], [4, 5, 6], [7, 8, 9, 10, 11, 12], [13]]);
+});

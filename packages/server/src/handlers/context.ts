@@ -71,6 +71,20 @@ export type Handler<T extends RequestType> = (
 
 export type HandlerTable = { [T in RequestType]: Handler<T> };
 
+/**
+ * Handles several requests of one type from one connection together, each answered on its own:
+ * the promises come back in the order of `bodies`.
+ */
+export type RunHandler<T extends RequestType> = (
+  ctx: HandlerContext,
+  bodies: readonly RequestBody<T>[],
+) => Promise<RequestResult<T> | ProtocolError>[];
+
+/** The request types a connection may run together when they arrive back to back. */
+export type RunType = "message.send" | "delivery.ack";
+
+export type RunHandlerTable = { [T in RunType]: RunHandler<T> };
+
 /** The session of a request that passed the "session" gate. */
 export function sessionOf(ctx: HandlerContext): SessionState {
   const s = ctx.connection.session;

@@ -1,4 +1,4 @@
-import type { HandlerTable } from "./context.js";
+import type { HandlerTable, RunHandlerTable } from "./context.js";
 import { loginFinish, loginStart, registerFinish, registerStart, sessionLogout, sessionResume } from "./accounts.js";
 import { deviceList, deviceRegister, deviceRevoke } from "./devices.js";
 import { userLookup } from "./users.js";
@@ -12,7 +12,7 @@ import {
   conversationLeave,
   conversationList,
 } from "./conversations.js";
-import { messageSend } from "./messages.js";
+import { messageSend, messageSendAll } from "./messages.js";
 import { deliveryAck, deliveryPending, welcomeAck } from "./delivery.js";
 
 /** One handler per request type; the compiler checks that none is missing. */
@@ -43,5 +43,15 @@ export const handlers: HandlerTable = {
   "welcome.ack": welcomeAck,
 };
 
+/**
+ * The requests a connection runs together when a client pipelines them (gateway/Connection.ts):
+ * sends are stored in order through one store call, so they share a group commit; acks only move
+ * the device's own cursors forward, so they may run side by side with each other and the sends.
+ */
+export const runHandlers: RunHandlerTable = {
+  "message.send": messageSendAll,
+  "delivery.ack": (ctx, bodies) => bodies.map((body) => deliveryAck(ctx, body)),
+};
+
 export { ProtocolError, InternalError } from "./context.js";
-export type { HandlerContext, ConnectionControl, SessionState, Handler, HandlerTable } from "./context.js";
+export type { HandlerContext, ConnectionControl, SessionState, Handler, HandlerTable, RunHandler, RunHandlerTable, RunType } from "./context.js";

@@ -1,20 +1,43 @@
-import { ErrorCode } from "@parley/protocol";
+import { ErrorCode, type RequestBody, type RequestResult } from "@parley/protocol";
 import { entryCacheFor } from "../delivery/entryCache.js";
+import type { AppendOutcome } from "../store/Store.js";
 import { announceAppended } from "./announce.js";
-import { ProtocolError, deviceOf, type Handler } from "./context.js";
+import { ProtocolError, deviceOf, type Handler, type HandlerContext } from "./context.js";
+
+type SendBody = RequestBody<"message.send">;
+type SendReply = RequestResult<"message.send"> | ProtocolError;
 
 /** Application messages: stored once in the conversation's log, whatever the number of recipients. */
-export const messageSend: Handler<"message.send"> = async (ctx, body) => {
+export const messageSend: Handler<"message.send"> = (ctx, body) => messageSendAll(ctx, [body])[0]!;
+
+/**
+ * Several `message.send` requests of one connection, stored in the order given (the store queues
+ * them back to back into one group commit) and each answered on its own. The store call is made
+ * before anything is awaited: that is what keeps a connection's messages in the order it sent them.
+ */
+export function messageSendAll(ctx: HandlerContext, bodies: readonly SendBody[]): Promise<SendReply>[] {
   const caller = deviceOf(ctx);
   const now = ctx.config.now();
-  const outcome = await ctx.store.appendApplication({
-    conversationId: body.conversationId,
-    sender: caller,
-    epoch: body.epoch,
-    messageId: body.messageId,
-    ciphertext: body.ciphertext,
-    now,
-  });
+  const outcomes = ctx.store.appendApplications(
+    bodies.map((body) => ({
+      conversationId: body.conversationId,
+      sender: caller,
+      epoch: body.epoch,
+      messageId: body.messageId,
+      ciphertext: body.ciphertext,
+      now,
+    })),
+  );
+  return outcomes.map((outcome, i) => outcome.then((o) => answer(ctx, caller, now, bodies[i]!, o)));
+}
+
+async function answer(
+  ctx: HandlerContext,
+  caller: { username: string; deviceId: string },
+  now: number,
+  body: SendBody,
+  outcome: AppendOutcome,
+): Promise<SendReply> {
   switch (outcome.kind) {
     case "ok": {
       // The entry is exactly what the store now holds: hand it to the recipients' Pushers
@@ -45,4 +68,4 @@ export const messageSend: Handler<"message.send"> = async (ctx, body) => {
     case "messageIdTaken":
       return new ProtocolError(ErrorCode.Forbidden, "this messageId was used by another device");
   }
-};
+}

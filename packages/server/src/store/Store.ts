@@ -70,6 +70,12 @@ export interface Store {
   appendCommit(input: CommitInput): Promise<CommitOutcome>;
   /** Appends an application message, once for all recipients. */
   appendApplication(input: ApplicationInput): Promise<AppendOutcome>;
+  /**
+   * Appends several application messages in the order given, each with its own outcome (one
+   * refused does not stop the others), in one group commit where the store has one: how a
+   * connection's pipelined `message.send` requests are stored (gateway/requestRuns.ts).
+   */
+  appendApplications(inputs: readonly ApplicationInput[]): Promise<AppendOutcome>[];
   /** Removes all of the user's devices from the conversation and appends a `left` system entry. */
   leaveConversation(conversationId: string, username: string, now: number): Promise<LeaveOutcome>;
   /** The latest GroupInfo (for external joins), with the epoch it belongs to. */

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import { newConversationId, newDeviceId, newMessageId } from "@parley/protocol";
-import type { CommitInput, Store } from "../../src/index.js";
+import type { ApplicationInput, CommitInput, Store } from "../../src/index.js";
 
 export interface OpenedStore {
   store: Store;
@@ -98,15 +98,12 @@ async function add(store: Store, conversationId: string, by: Dev, epoch: number,
   return (r as { seq: number }).seq;
 }
 
+function applicationInput(conversationId: string, by: Dev, messageId = newMessageId()): ApplicationInput {
+  return { conversationId, sender: { username: by.username, deviceId: by.deviceId }, epoch: 0, messageId, ciphertext: b64(), now: T0 };
+}
+
 async function send(store: Store, conversationId: string, by: Dev, messageId = newMessageId()) {
-  return store.appendApplication({
-    conversationId,
-    sender: { username: by.username, deviceId: by.deviceId },
-    epoch: 0,
-    messageId,
-    ciphertext: b64(),
-    now: T0,
-  });
+  return store.appendApplication(applicationInput(conversationId, by, messageId));
 }
 
 /** Defines the suite for one implementation. */
@@ -336,6 +333,38 @@ export function storeConformance(h: StoreHarness): void {
       const read = await o.store.readEntries(conv, 0, 1000, 1000);
       assert.deepEqual(read.map((e) => e.entry.seq), Array.from({ length: 62 }, (_, i) => i + 1));
       assert.deepEqual((await o.store.readEntries(conv, 10, 20, 5)).map((e) => e.entry.seq), [11, 12, 13, 14, 15]);
+    });
+
+    it("application messages: appendApplications keeps the order given, even with other appends and another instance racing it", async (o) => {
+      const alice = await newDev(o.store, "alice");
+      const bob = await newDev(o.store, "bob");
+      const carol = await newDev(o.store, "carol");
+      const conv = await group(o.store, alice);
+      await add(o.store, conv, alice, 0, [bob]);
+      const twin = await o.twin();
+      const taken = newMessageId();
+      await send(o.store, conv, bob, taken);
+      // Several groups at once on each instance, more items in one turn than one PostgreSQL batch
+      // takes (256), among single appends from both instances.
+      const groups = Array.from({ length: 6 }, () => Array.from({ length: 100 }, () => applicationInput(conv, alice)));
+      groups[0]![5] = applicationInput(conv, alice, taken);
+      groups[0]![6] = applicationInput(conv, carol);
+      const refused = (i: number, k: number) => i === 0 && (k === 5 || k === 6);
+      const settled = await Promise.all([
+        ...groups.map((g, i) => Promise.all((i % 2 ? twin : o.store).appendApplications(g))),
+        ...Array.from({ length: 40 }, (_, i) => send(i % 2 ? twin : o.store, conv, bob)),
+      ]);
+      const outcomes = settled.slice(0, groups.length) as Awaited<ReturnType<typeof send>>[][];
+      assert.deepEqual(outcomes[0]![5], { kind: "messageIdTaken" });
+      assert.deepEqual(outcomes[0]![6], { kind: "notMember" });
+      outcomes.forEach((list, i) => {
+        assert.ok(list.every((r, k) => refused(i, k) || r.kind === "ok"));
+        const seqs = list.flatMap((r, k) => (refused(i, k) ? [] : [(r as { seq: number }).seq]));
+        for (let k = 1; k < seqs.length; k++) assert.ok(seqs[k]! > seqs[k - 1]!, `group ${i} stored in the order given`);
+      });
+      const read = await o.store.readEntries(conv, 0, 10_000, 10_000);
+      assert.equal(read.length, 2 + 598 + 40, "every accepted append stored once");
+      assert.deepEqual(await Promise.all(o.store.appendApplications([])), []);
     });
 
     it("Welcomes: each device's queue numbers strictly increase even when instances add it to many groups at once", async (o) => {

@@ -180,6 +180,9 @@ export class PostgresStore implements Store {
   appendApplication(input: ApplicationInput): Promise<AppendOutcome> {
     return this.conversations.appendApplication(input);
   }
+  appendApplications(inputs: readonly ApplicationInput[]): Promise<AppendOutcome>[] {
+    return this.conversations.appendApplications(inputs);
+  }
   leaveConversation(conversationId: string, username: string, now: number): Promise<LeaveOutcome> {
     return this.conversations.leave(conversationId, username, now);
   }

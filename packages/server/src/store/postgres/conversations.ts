@@ -200,6 +200,11 @@ export class PostgresConversations {
     return this.appends.add(input);
   }
 
+  /** One group: the batch function appends its items in array order, in one statement. */
+  appendApplications(inputs: readonly ApplicationInput[]): Promise<AppendOutcome>[] {
+    return this.appends.addGroup(inputs);
+  }
+
   private readonly appends = new TurnBatcher<ApplicationInput, AppendOutcome>(async (items) => {
     const list = await retrying(() =>
       rows<{ out_index: number; out_kind: string; out_seq: number | null }>(

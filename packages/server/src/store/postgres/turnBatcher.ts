@@ -2,6 +2,8 @@ interface Pending<I, O> {
   item: I;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
+  /** Items of one addGroup call after its first: never split from the item before them. */
+  joined: boolean;
 }
 
 /**
@@ -11,6 +13,9 @@ interface Pending<I, O> {
  * process far less than one transaction each. `flush` must return one result per item, in
  * order, and resolve only once its work is committed: callers settle only then, so nobody hears
  * "ok" before the write is durable. If `flush` fails, every caller of that batch gets the error.
+ *
+ * Batches of one turn run concurrently, so only items in one batch keep their order: addGroup's
+ * items always share one (a group larger than maxBatch goes alone, whole).
  */
 export class TurnBatcher<I, O> {
   private queue: Pending<I, O>[] = [];
@@ -23,8 +28,17 @@ export class TurnBatcher<I, O> {
   ) {}
 
   add(item: I): Promise<O> {
+    return this.enqueue(item, false);
+  }
+
+  /** Items that must be flushed together, in this order (each caller still gets its own result). */
+  addGroup(items: readonly I[]): Promise<O>[] {
+    return items.map((item, i) => this.enqueue(item, i > 0));
+  }
+
+  private enqueue(item: I, joined: boolean): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, resolve, reject, joined });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.drain());
@@ -36,7 +50,17 @@ export class TurnBatcher<I, O> {
     this.scheduled = false;
     const all = this.queue;
     this.queue = [];
-    for (let i = 0; i < all.length; i += this.maxBatch) void this.run(all.slice(i, i + this.maxBatch));
+    let batch: Pending<I, O>[] = [];
+    for (let i = 0; i < all.length; ) {
+      let end = i + 1;
+      while (end < all.length && all[end]!.joined) end++;
+      if (batch.length > 0 && batch.length + (end - i) > this.maxBatch) {
+        void this.run(batch);
+        batch = [];
+      }
+      for (; i < end; i++) batch.push(all[i]!);
+    }
+    if (batch.length > 0) void this.run(batch);
   }
 
   private async run(batch: Pending<I, O>[]): Promise<void> {

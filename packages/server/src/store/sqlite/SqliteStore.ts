@@ -184,6 +184,11 @@ export class SqliteStore implements Store {
   async appendApplication(input: ApplicationInput): Promise<AppendOutcome> {
     return this.hot.run(() => this.conversations.appendApplication(input));
   }
+  appendApplications(inputs: readonly ApplicationInput[]): Promise<AppendOutcome>[] {
+    // Queued back to back in one call, so the group commit runs them in this order, each in its
+    // own savepoint, in the same transaction.
+    return inputs.map((input) => this.hot.run(() => this.conversations.appendApplication(input)));
+  }
   async leaveConversation(conversationId: string, username: string, now: number): Promise<LeaveOutcome> {
     return this.conversations.leave(conversationId, username, now);
   }
