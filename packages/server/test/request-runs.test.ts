@@ -141,26 +141,32 @@ test("acks pipelined among sends move the cursor to the highest, and every reque
   await Promise.all([alice.client.close(), bob.client.close()]);
 });
 
-test("a pipelined run from a device revoked behind the gateway's back is refused whole, and the connection closes", async () => {
+test("sends from a device revoked behind the gateway's back are refused as revoked, alone or pipelined, and the connection closes", async () => {
   const alice = await newDevice(server.wsUrl, "alice3");
   const bob = await newDevice(server.wsUrl, "bob3");
-  const conversationId = await groupWith(alice, bob);
-  // Straight in the store: no bus event, so only the gateway's per-run check can catch it.
+  const dave = await newDevice(server.wsUrl, "dave3");
+  const conversationId = await groupWith(alice, bob, dave);
+  // Straight in the store: no bus event closes their connections, so only the store's membership
+  // check (revocation removed them) and the handler's look at the device can catch it.
   await store.revokeDevice(alice.deviceId, Date.now());
+  await store.revokeDevice(dave.deviceId, Date.now());
+  const revoked = (r: Reply | null) => r === null || (r.type === "error" && r.code === ErrorCode.SessionInvalid);
+
+  const lone = await alice.client.request("message.send", sendBody(conversationId, 1));
+  assert.ok(revoked(lone) && lone.type === "error");
+  assert.ok((await alice.client.closed).code > 0);
+
   const answered = await Promise.all([
-    alice.client.request("message.send", sendBody(conversationId, 1)).catch(() => null),
-    alice.client.request("message.send", sendBody(conversationId, 1)).catch(() => null),
-    alice.client.request("delivery.ack", { conversationId, seq: 1 }).catch(() => null),
-    alice.client.request("message.send", sendBody(conversationId, 1)).catch(() => null),
+    dave.client.request("message.send", sendBody(conversationId, 1)).catch(() => null),
+    dave.client.request("message.send", sendBody(conversationId, 1)).catch(() => null),
+    dave.client.request("delivery.ack", { conversationId, seq: 1 }).catch(() => null),
+    dave.client.request("message.send", sendBody(conversationId, 1)).catch(() => null),
   ]);
-  for (const r of answered) {
-    // Each is refused, or was still queued when the refusal closed the connection.
-    if (r !== null) assert.deepEqual([r.type, (r as ErrorReply).code], ["error", ErrorCode.SessionInvalid]);
-  }
-  assert.ok(answered[0] !== null);
-  assert.equal((await alice.client.closed).code > 0, true);
+  // Each send is refused, or was still queued when the refusal closed the connection.
+  assert.ok(answered[0] !== null && revoked(answered[0]));
+  assert.ok([answered[1], answered[3]].every(revoked));
+  assert.ok((await dave.client.closed).code > 0);
   const state = await store.getDeliveryState(conversationId, bob.deviceId);
-  assert.ok(state !== null);
-  assert.equal(state.lastSeq, 2, "nothing was appended after the revocation's system entry");
+  assert.equal(state?.lastSeq, 3, "nothing was appended after the two revocations' system entries");
   await bob.client.close();
 });

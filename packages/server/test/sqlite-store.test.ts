@@ -53,6 +53,38 @@ test("migrations run once and are recorded", () => {
   db.close();
 });
 
+test("migration 2 moves each GroupInfo out of its conversation row, keeping it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "parley-sqlite-v1-"));
+  try {
+    const file = join(dir, SQLITE_FILE_NAME);
+    // A database as a server before migration 2 left it, with one conversation that has a
+    // GroupInfo and one that has none.
+    const db = new Database(file);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT");
+    db.exec(migrations[0]!.sql);
+    db.prepare("INSERT INTO schema_migrations VALUES (1, 'initial schema', 0)").run();
+    const insert = db.prepare(
+      "INSERT INTO conversations (conversation_id, kind, name, epoch, last_seq, created_at, group_info) VALUES (?, 'group', '', ?, 0, 0, ?)",
+    );
+    const [withInfo, without] = [newConversationId(), newConversationId()];
+    insert.run(withInfo, 3, "R3JvdXBJbmZv");
+    insert.run(without, 0, null);
+    db.close();
+
+    const store = new SqliteStore(file);
+    assert.deepEqual(await store.getGroupInfo(withInfo), { epoch: 3, groupInfo: "R3JvdXBJbmZv" });
+    assert.deepEqual(await store.getGroupInfo(without), { epoch: 0, groupInfo: null });
+    assert.equal(await store.getGroupInfo(newConversationId()), null);
+    await store.close();
+    const after = new Database(file, { readonly: true });
+    const columns = (after.prepare("PRAGMA table_info(conversations)").all() as { name: string }[]).map((c) => c.name);
+    assert.ok(!columns.includes("group_info"));
+    after.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a database from a newer server is refused rather than misread", () => {
   const dir = mkdtempSync(join(tmpdir(), "parley-sqlite-future-"));
   try {

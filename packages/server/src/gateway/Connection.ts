@@ -53,6 +53,14 @@ const AUTH_TYPES: ReadonlySet<RequestType> = new Set(["register.start", "login.s
  */
 const OWN_POSITION_TYPES: ReadonlySet<RequestType> = new Set(["delivery.ack", "welcome.ack"]);
 /**
+ * Device requests whose store write refuses a revoked device by itself, and so also skip the
+ * re-read: the store appends a message only from an active member of the conversation, and
+ * revocation removes the device from every conversation in its own transaction. When the store
+ * refuses, the handler looks whether the device was revoked, to answer as the gate would have.
+ */
+const STORE_CHECKED_TYPES: ReadonlySet<RequestType> = new Set(["message.send"]);
+const rereadsDevice = (type: RequestType) => !OWN_POSITION_TYPES.has(type) && !STORE_CHECKED_TYPES.has(type);
+/**
  * At most this many back-to-back requests run together. A client keeps at most
  * maxQueuedRequests waiting anyway; this bounds one group-commit step and its replies.
  */
@@ -258,15 +266,15 @@ export class Connection implements ConnectionControl {
    * acks only move this device's cursors forward (to the highest, whatever their order), so they
    * run beside the sends: the one difference order can make is that an ack settled before the
    * device's own new message was stored does not pass over it, which its next ack does. The run
-   * passes one gate: every request in it needs this session's device, and the send's gate (with
-   * its revocation check) is the stricter.
+   * passes one gate: every request in it needs this session's device (and the gate of any type
+   * that re-reads the device is the stricter).
    */
   private async handleRun(run: OkRequest[]): Promise<void> {
     const started = performance.now();
     const outcomes = run.map((): string => "ok");
     this.inFlight = true;
     try {
-      const refused = await this.gate(run.find((r) => !OWN_POSITION_TYPES.has(r.type)) ?? run[0]!);
+      const refused = await this.gate(run.find((r) => rereadsDevice(r.type)) ?? run[0]!);
       if (refused) {
         run.forEach((req, i) => (outcomes[i] = this.refuse(req, refused)));
         return;
@@ -333,7 +341,7 @@ export class Connection implements ConnectionControl {
     if (session.deviceId === null) {
       return new ProtocolError(ErrorCode.DeviceRequired, `${req.type} needs a session bound to a device`);
     }
-    if (OWN_POSITION_TYPES.has(req.type)) return null;
+    if (!rereadsDevice(req.type)) return null;
     // Revocation closes live connections through the bus; this catches the race with a request
     // already on its way.
     // Only the revocation column: reading the whole row, credential included, was most of this check's cost.

@@ -1,4 +1,4 @@
-import { ErrorCode, type RequestBody, type RequestResult } from "@parley/protocol";
+import { CloseCode, ErrorCode, type RequestBody, type RequestResult } from "@parley/protocol";
 import { entryCacheFor } from "../delivery/entryCache.js";
 import type { AppendOutcome } from "../store/Store.js";
 import { announceAppended } from "./announce.js";
@@ -64,6 +64,12 @@ async function answer(
     case "conversationNotFound":
       return new ProtocolError(ErrorCode.ConversationNotFound, "no such conversation");
     case "notMember":
+      // The gateway does not re-read the device before a send (the store's membership check
+      // covers revocation): answer a revoked device as its gate would have.
+      if (!(await ctx.store.isDeviceActive(caller.deviceId))) {
+        ctx.connection.closeAfterReply(CloseCode.SessionRevoked, "device revoked");
+        return new ProtocolError(ErrorCode.SessionInvalid, "this device was revoked");
+      }
       return new ProtocolError(ErrorCode.NotMember, "you are not a member of this conversation");
     case "messageIdTaken":
       return new ProtocolError(ErrorCode.Forbidden, "this messageId was used by another device");

@@ -76,7 +76,6 @@ export interface ConversationRow {
   last_seq: number;
   swept_seq: number;
   created_at: number;
-  group_info: string | null;
   /** Direct conversations: the two usernames, sorted, joined by a newline. */
   direct_users: string | null;
   /** The same while this is the live direct conversation between them (cleared when one leaves). */

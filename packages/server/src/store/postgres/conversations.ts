@@ -13,7 +13,7 @@ import type {
 import { toConversation, toMember, type ConversationRow, type DeviceRow, type MemberRow } from "../rows.js";
 import { changes, first, retrying, rows, transaction, type Queryable } from "./db.js";
 import { TurnBatcher } from "./turnBatcher.js";
-import { appendEntry, appendSystemEntry, lockConversation, selectConversation } from "./log.js";
+import { CONVERSATION_COLUMNS, appendEntry, appendSystemEntry, lockConversation, selectConversation } from "./log.js";
 
 /**
  * The MLS Delivery Service's ordering: conversations, their membership, and appends to their logs.
@@ -78,7 +78,7 @@ export class PostgresConversations {
   async listOfUser(username: string): Promise<ConversationRecord[]> {
     const list = await rows<ConversationRow>(
       this.pool,
-      `SELECT * FROM conversations WHERE conversation_id IN
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE conversation_id IN
          (SELECT conversation_id FROM members WHERE username = $1 AND removed_seq IS NULL)
        ORDER BY created_at DESC, conversation_id`,
       [username],
@@ -87,7 +87,11 @@ export class PostgresConversations {
   }
 
   async groupInfo(conversationId: string): Promise<{ epoch: number; groupInfo: string | null } | null> {
-    const r = await selectConversation(this.pool, conversationId);
+    const r = await first<{ epoch: number; group_info: string | null }>(
+      this.pool,
+      "SELECT epoch, group_info FROM conversations WHERE conversation_id = $1",
+      [conversationId],
+    );
     return r ? { epoch: r.epoch, groupInfo: r.group_info } : null;
   }
 

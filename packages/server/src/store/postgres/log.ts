@@ -5,8 +5,14 @@ import { first, type Queryable } from "./db.js";
 
 /** The conversation log: appending entries inside the caller's transaction (reads: entryReads.ts). */
 
+/**
+ * A conversation row's columns without its GroupInfo (up to a few hundred KB in a big group), which
+ * only getGroupInfo needs: `SELECT *` sent it to this process for every commit and listing.
+ */
+export const CONVERSATION_COLUMNS = "conversation_id, kind, name, epoch, last_seq, swept_seq, created_at, direct_users, direct_key";
+
 export function selectConversation(q: Queryable, conversationId: string): Promise<ConversationRow | undefined> {
-  return first<ConversationRow>(q, "SELECT * FROM conversations WHERE conversation_id = $1", [conversationId]);
+  return first<ConversationRow>(q, `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE conversation_id = $1`, [conversationId]);
 }
 
 /**
@@ -15,7 +21,9 @@ export function selectConversation(q: Queryable, conversationId: string): Promis
  * increasing and gap-free, and each commits in seq order.
  */
 export function lockConversation(c: pg.PoolClient, conversationId: string): Promise<ConversationRow | undefined> {
-  return first<ConversationRow>(c, "SELECT * FROM conversations WHERE conversation_id = $1 FOR UPDATE", [conversationId]);
+  return first<ConversationRow>(c, `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE conversation_id = $1 FOR UPDATE`, [
+    conversationId,
+  ]);
 }
 
 /**

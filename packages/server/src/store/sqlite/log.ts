@@ -15,6 +15,13 @@ export function selectConversation(db: Database, conversationId: string): Conver
 /** Appends one entry at last_seq + 1 and advances last_seq; returns the new seq. Call inside a transaction. */
 export function appendEntry(db: Database, conversationId: string, lastSeq: number, e: NewEntry): number {
   const seq = lastSeq + 1;
+  insertEntry(db, conversationId, seq, e);
+  sql(db, "UPDATE conversations SET last_seq = ? WHERE conversation_id = ?").run(seq, conversationId);
+  return seq;
+}
+
+/** Writes the entry at `seq`, which the caller has already taken as the conversation's last_seq. */
+export function insertEntry(db: Database, conversationId: string, seq: number, e: NewEntry): void {
   sql(
     db,
     `INSERT INTO entries (conversation_id, seq, kind, epoch, message_id, sender_username, sender_device, sent_at, data, meta)
@@ -31,8 +38,6 @@ export function appendEntry(db: Database, conversationId: string, lastSeq: numbe
     e.data,
     e.meta === null ? null : JSON.stringify(e.meta),
   );
-  sql(db, "UPDATE conversations SET last_seq = ? WHERE conversation_id = ?").run(seq, conversationId);
-  return seq;
 }
 
 /** Appends a server-made membership fact at the conversation's current epoch. */
