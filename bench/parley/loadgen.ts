@@ -3,13 +3,15 @@
  * channel. It connects every seeded client over the WebSocket protocol (session.resume), has the
  * first `sendersPerRoom` members of each conversation send `message.send` per the workload, and
  * has every client read its `deliver` pushes and ack them as the real client's inbox does
- * (packages/client/src/conversations/inbox.ts): once per batch of frames that arrived together,
- * one ack per conversation with the newest seq. Latency is from when a message was due to
- * when each recipient got it; senders and recipients share this process's clock.
+ * (packages/client/src/conversations/inbox.ts): one ack per conversation with the newest seq,
+ * once the frames that arrived together have been read, and at most once per ACK_INTERVAL_MS.
+ * Latency is from when a message was due to when each recipient got it; senders and recipients
+ * share this process's clock.
  *   <- { cmd: "run", wsUrl, clients, workload }   -> { report } | { error }
  */
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
+import { ACK_INTERVAL_MS } from "@parley/protocol";
 import { measureWindow, serveRun } from "../lib/loadgenProcess.js";
 import { Recorder } from "../lib/recorder.js";
 import { Pacer, type Workload } from "../lib/workload.js";
@@ -31,12 +33,15 @@ interface Client {
   recipients: number;
   /** Newest seq received per conversation and not acked yet. */
   unacked: Map<string, number>;
+  lastAckAt: number;
+  /** An ack batch is due (after this turn, or when the interval ends). */
+  ackDue: boolean;
 }
 
 function connect(wsUrl: string, seeded: SeededClient, onData: (c: Client, text: string) => void): Promise<Client> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
-    const client: Client = { seeded, ws, nextId: 2, recipients: 0, unacked: new Map() };
+    const client: Client = { seeded, ws, nextId: 2, recipients: 0, unacked: new Map(), lastAckAt: -Infinity, ackDue: false };
     ws.once("error", reject);
     ws.once("open", () => ws.send(JSON.stringify({ id: 1, type: "session.resume", body: { token: seeded.token } })));
     let resumed = false;
@@ -72,8 +77,18 @@ async function run({ wsUrl, clients: seeded, workload }: Run) {
   };
 
   const sendAcks = (c: Client) => {
+    c.ackDue = false;
+    c.lastAckAt = performance.now();
     for (const [conversationId, seq] of c.unacked) request(c, "delivery.ack", { conversationId, seq }, false);
     c.unacked.clear();
+  };
+  /** The inbox's rule: once this turn's frames are read, or when the interval since the last acks ends. */
+  const scheduleAcks = (c: Client, now: number) => {
+    if (c.ackDue) return;
+    c.ackDue = true;
+    const wait = c.lastAckAt + ACK_INTERVAL_MS - now;
+    if (wait <= 0) setImmediate(() => sendAcks(c));
+    else setTimeout(() => sendAcks(c), wait);
   };
 
   // Pushes are scanned, not parsed: like the XMPP generator, this reads only what it needs (the
@@ -91,9 +106,8 @@ async function run({ wsUrl, clients: seeded, workload }: Run) {
         rec.delivered(f[0], now);
         if (--f[1] === 0) inFlight.delete(m[1]!);
       }
-      // The batch is what arrived in this I/O turn: ack it once the turn's frames are all read.
-      if (c.unacked.size === 0) setImmediate(() => sendAcks(c));
       c.unacked.set(conversationId!, lastSeq);
+      scheduleAcks(c, now);
       return;
     }
     const f = JSON.parse(text) as Record<string, unknown>;

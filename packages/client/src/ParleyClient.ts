@@ -204,6 +204,8 @@ export class ParleyClient {
     if (this.closed) return;
     this.closed = true;
     await this.settle().catch(() => undefined);
+    // Sends the acks still waiting for their interval while the session is up.
+    await this.inbox.idle();
     await this.session.stop();
     await this.inbox.idle();
     await this.opts.store.close();

@@ -1,5 +1,6 @@
-// The inbox acks what it has processed once per batch of frames that arrived together: one
-// cumulative ack per conversation, the highest seq, and nothing for entries it had to park.
+// The inbox acks what it has processed once per batch of frames that arrived together, and at most
+// once per ack interval: one cumulative ack per conversation, the highest seq, and nothing for
+// entries it had to park. idle() sends what is waiting at once.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { DeliverFrame, LogEntry } from "@parley/protocol";
@@ -20,7 +21,7 @@ const frame = (conversationId: string, ...seqs: number[]): DeliverFrame => ({ ty
  * An inbox whose joined conversations have already processed everything up to seq 1000 (so each
  * entry is a redelivery: recorded as processed, nothing decrypted), and which records its acks.
  */
-function inbox(joined: string[]) {
+function inbox(joined: string[], ackIntervalMs?: number) {
   const acks: [string, number][] = [];
   const deps = {
     store: { getGroup: async (id: string) => (joined.includes(id) ? { processedSeq: 1000 } : undefined) },
@@ -34,6 +35,7 @@ function inbox(joined: string[]) {
       ackWelcome: async () => undefined,
       conversationInfo: async () => undefined,
     },
+    ackIntervalMs,
   } as unknown as InboxDeps;
   return { inbox: new Inbox(deps), acks };
 }
@@ -58,4 +60,30 @@ test("entries parked for a conversation not joined yet are not acked", async () 
   box.push(frame("conv-a", 3));
   await box.idle();
   assert.deepEqual(acks, [["conv-a", 3]]);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("acks go out at most once per interval, the highest seqs when it ends; idle() sends them at once", async () => {
+  const { inbox: box, acks } = inbox(["conv-a", "conv-b"], 400);
+  box.push(frame("conv-a", 2));
+  await sleep(50);
+  assert.deepEqual(acks, [["conv-a", 2]], "the first batch is acked as soon as it is processed");
+
+  box.push(frame("conv-a", 3));
+  box.push(frame("conv-b", 7));
+  await sleep(50);
+  box.push(frame("conv-a", 4));
+  await sleep(50);
+  assert.deepEqual(acks, [["conv-a", 2]], "within the interval, nothing more yet");
+  await sleep(350); // the interval ended 400 ms after the first ack, about 100 ms ago
+  assert.deepEqual(acks.slice(1), [["conv-a", 4], ["conv-b", 7]], "when it ends: one ack per conversation, the highest");
+
+  box.push(frame("conv-b", 8));
+  await sleep(50);
+  assert.equal(acks.length, 3, "the next batch waits for the next interval");
+  await box.idle();
+  assert.deepEqual(acks.slice(3), [["conv-b", 8]], "idle() does not wait");
+  await sleep(600);
+  assert.equal(acks.length, 4, "and nothing is sent twice");
 });

@@ -11,3 +11,4 @@ export * from "./frames/envelope.js";
 export * from "./frames/requests.js";
 export * from "./frames/push.js";
 export * from "./codec.js";
+export * from "./acks.js";

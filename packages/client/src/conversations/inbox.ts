@@ -1,5 +1,5 @@
 import { MlsError } from "@parley/crypto";
-import { fromBase64, type DeliverFrame, type LogEntry, type PushFrame, type WelcomeFrame } from "@parley/protocol";
+import { ACK_INTERVAL_MS, fromBase64, type DeliverFrame, type LogEntry, type PushFrame, type WelcomeFrame } from "@parley/protocol";
 import { decodeEnvelope, type Envelope } from "../envelope.js";
 import type { ClientEvents, Emitter } from "../events.js";
 import type { LocalStore, StoredConversation } from "../store/LocalStore.js";
@@ -23,6 +23,8 @@ export interface InboxDeps {
   onSystemEvent(conversationId: string, deviceIds: string[]): void;
   /** A Welcome could not be used: join by external commit instead. */
   onWelcomeFailed(conversationId: string): void;
+  /** Acks go out at most this often (default ACK_INTERVAL_MS; tests shorten it). */
+  ackIntervalMs?: number;
 }
 
 /**
@@ -32,8 +34,9 @@ export interface InboxDeps {
  * number and only acknowledged again, so every message is shown exactly once.
  *
  * Acks are cumulative (an ack of seq n covers everything before it), so the inbox sends one per
- * conversation for each batch of frames that arrived together: the highest seq processed, once
- * no further frame is waiting. Processing never waits for an ack's reply.
+ * conversation, the highest seq processed, once no further frame is waiting, and at most once per
+ * ACK_INTERVAL_MS: what is processed sooner after the last acks is acked when the interval ends
+ * (even if frames are still waiting then), or at idle(). Processing never waits for an ack's reply.
  */
 export class Inbox {
   private readonly queue = new SerialQueue();
@@ -43,6 +46,8 @@ export class Inbox {
   private waiting = 0;
   /** Per conversation, the highest seq processed (and persisted) but not acked yet. */
   private readonly unacked = new Map<string, number>();
+  private lastAckAt = -Infinity;
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly d: InboxDeps) {}
 
@@ -63,20 +68,40 @@ export class Inbox {
       try {
         await task();
       } finally {
-        if (--this.waiting === 0) this.sendAcks();
+        if (--this.waiting === 0) this.scheduleAcks();
       }
     });
   }
 
-  /** Sent before the last task settles, so a request issued after idle() follows them on the wire. */
+  /** Acks now if the last ones went out an interval ago, else when the interval ends. */
+  private scheduleAcks(): void {
+    if (this.unacked.size === 0 || this.ackTimer !== null) return;
+    const wait = this.lastAckAt + (this.d.ackIntervalMs ?? ACK_INTERVAL_MS) - Date.now();
+    if (wait <= 0) {
+      this.sendAcks();
+      return;
+    }
+    this.ackTimer = setTimeout(() => this.sendAcks(), wait);
+    // A Node process may exit meanwhile: what is not acked is sent again and dropped by seq.
+    (this.ackTimer as { unref?: () => void }).unref?.();
+  }
+
   private sendAcks(): void {
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    if (this.unacked.size === 0) return;
+    this.lastAckAt = Date.now();
     for (const [conversationId, seq] of this.unacked) void this.d.request.ackDelivery(conversationId, seq).catch(() => undefined);
     this.unacked.clear();
   }
 
-  /** Resolves when every frame received so far has been processed. */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /**
+   * Resolves when every frame received so far has been processed, with its acks sent (at once,
+   * whatever the interval): a request issued afterwards follows them on the wire.
+   */
+  async idle(): Promise<void> {
+    await this.queue.idle();
+    this.sendAcks();
   }
 
   private async deliver(frame: DeliverFrame): Promise<void> {
