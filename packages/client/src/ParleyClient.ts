@@ -27,6 +27,18 @@ import { Session, requestIdempotent } from "./session/Session.js";
 import type { LocalStore, Profile, StoredConversation, StoredMessage } from "./store/LocalStore.js";
 import { sleep } from "./util/mutex.js";
 
+/** How long close() waits for the replies to the acks it sends. */
+const CLOSE_ACK_WAIT_MS = 2_000;
+
+/** Resolves when `p` settles or after `ms`, whichever is first, leaving no timer behind. */
+function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).then(
+    () => clearTimeout(timer),
+    () => clearTimeout(timer),
+  );
+}
+
 export interface ClientOptions {
   /** WebSocket URL of the server, e.g. ws://127.0.0.1:8448/ws (more than one: tried in turn). */
   serverUrl: string | string[];
@@ -204,8 +216,10 @@ export class ParleyClient {
     if (this.closed) return;
     this.closed = true;
     await this.settle().catch(() => undefined);
-    // Sends the acks still waiting for their interval while the session is up.
-    await this.inbox.idle();
+    // The acks still waiting for their interval, while the session is up, for a moment at most
+    // (offline, a request waits for the link). Not idle(): a frame still in processing may wait on
+    // the server (a Welcome asks for its conversation); its ack is simply sent again next time.
+    await withTimeout(this.inbox.sendAcks(), CLOSE_ACK_WAIT_MS);
     await this.session.stop();
     await this.inbox.idle();
     await this.opts.store.close();

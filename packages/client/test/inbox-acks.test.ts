@@ -21,7 +21,7 @@ const frame = (conversationId: string, ...seqs: number[]): DeliverFrame => ({ ty
  * An inbox whose joined conversations have already processed everything up to seq 1000 (so each
  * entry is a redelivery: recorded as processed, nothing decrypted), and which records its acks.
  */
-function inbox(joined: string[], ackIntervalMs?: number) {
+function inbox(joined: string[], ackIntervalMs = 0, now?: () => number) {
   const acks: [string, number][] = [];
   const deps = {
     store: { getGroup: async (id: string) => (joined.includes(id) ? { processedSeq: 1000 } : undefined) },
@@ -36,9 +36,13 @@ function inbox(joined: string[], ackIntervalMs?: number) {
       conversationInfo: async () => undefined,
     },
     ackIntervalMs,
+    now,
   } as unknown as InboxDeps;
   return { inbox: new Inbox(deps), acks };
 }
+
+/** Lets the inbox process what was pushed: its store and requests here settle in microtasks. */
+const processed = () => new Promise((resolve) => setImmediate(resolve));
 
 test("frames that arrive together get one ack per conversation, of the highest seq", async () => {
   const { inbox: box, acks } = inbox(["conv-a", "conv-b"]);
@@ -48,9 +52,9 @@ test("frames that arrive together get one ack per conversation, of the highest s
   await box.idle();
   assert.deepEqual(acks, [["conv-a", 5], ["conv-b", 7]]);
 
-  // A later batch is acked on its own.
+  // A later batch is acked on its own, without waiting for idle() (no interval here).
   box.push(frame("conv-b", 8, 9));
-  await box.idle();
+  await processed();
   assert.deepEqual(acks.slice(2), [["conv-b", 9]]);
 });
 
@@ -62,28 +66,63 @@ test("entries parked for a conversation not joined yet are not acked", async () 
   assert.deepEqual(acks, [["conv-a", 3]]);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-test("acks go out at most once per interval, the highest seqs when it ends; idle() sends them at once", async () => {
-  const { inbox: box, acks } = inbox(["conv-a", "conv-b"], 400);
+test("acks go out at most once per interval, the highest seqs when it ends; idle() sends them at once", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  let now = 1_000;
+  const { inbox: box, acks } = inbox(["conv-a", "conv-b"], 400, () => now);
   box.push(frame("conv-a", 2));
-  await sleep(50);
+  await processed();
   assert.deepEqual(acks, [["conv-a", 2]], "the first batch is acked as soon as it is processed");
 
+  now = 1_050;
   box.push(frame("conv-a", 3));
   box.push(frame("conv-b", 7));
-  await sleep(50);
+  await processed();
+  now = 1_100;
   box.push(frame("conv-a", 4));
-  await sleep(50);
-  assert.deepEqual(acks, [["conv-a", 2]], "within the interval, nothing more yet");
-  await sleep(350); // the interval ended 400 ms after the first ack, about 100 ms ago
+  await processed();
+  t.mock.timers.tick(349);
+  await processed();
+  assert.deepEqual(acks, [["conv-a", 2]], "within the interval, nothing more");
+  now = 1_400;
+  t.mock.timers.tick(1);
+  await processed();
   assert.deepEqual(acks.slice(1), [["conv-a", 4], ["conv-b", 7]], "when it ends: one ack per conversation, the highest");
 
+  now = 1_450;
   box.push(frame("conv-b", 8));
-  await sleep(50);
+  await processed();
   assert.equal(acks.length, 3, "the next batch waits for the next interval");
   await box.idle();
   assert.deepEqual(acks.slice(3), [["conv-b", 8]], "idle() does not wait");
-  await sleep(600);
+  now = 2_000;
+  t.mock.timers.tick(1_000);
+  await processed();
   assert.equal(acks.length, 4, "and nothing is sent twice");
+});
+
+test("under a steady stream the interval's acks go out even while frames are still waiting", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  let now = 0;
+  let release!: () => void;
+  const { inbox: box, acks } = inbox(["conv-a"], 250, () => now);
+  box.push(frame("conv-a", 2));
+  await processed();
+  now = 10;
+  box.push(frame("conv-a", 3));
+  await processed();
+  // A frame that takes long to process (its conversation's lock is held) keeps the queue busy.
+  const gate = new Promise<void>((r) => (release = r));
+  (box as unknown as { d: { groups: { with: unknown } } }).d.groups.with = async (_id: string, task: (g: unknown) => Promise<void>) => {
+    await gate;
+    return task({});
+  };
+  box.push(frame("conv-a", 4));
+  now = 250;
+  t.mock.timers.tick(240);
+  await processed();
+  assert.deepEqual(acks, [["conv-a", 2], ["conv-a", 3]], "3 was acked at the interval although 4 is still in processing");
+  release();
+  await box.idle();
+  assert.deepEqual(acks.at(-1), ["conv-a", 4]);
 });

@@ -69,6 +69,12 @@ test("migration 2 moves each GroupInfo out of its conversation row, keeping it",
     const [withInfo, without] = [newConversationId(), newConversationId()];
     insert.run(withInfo, 3, "R3JvdXBJbmZv");
     insert.run(without, 0, null);
+    // Rows that refer to the conversation, as a live database has (foreign keys are on when the
+    // store migrates).
+    db.prepare("INSERT INTO users VALUES ('u', 'r', 'k', 'b', 0)").run();
+    db.prepare("INSERT INTO devices VALUES ('d', 'u', 'n', 'c', 's', 0, NULL)").run();
+    db.prepare("INSERT INTO members (conversation_id, device_id, username, joined_seq, cursor) VALUES (?, 'd', 'u', 0, 0)").run(withInfo);
+    db.prepare("INSERT INTO entries (conversation_id, seq, kind, epoch, sent_at) VALUES (?, 1, 'system', 3, 0)").run(withInfo);
     db.close();
 
     const store = new SqliteStore(file);
@@ -79,6 +85,8 @@ test("migration 2 moves each GroupInfo out of its conversation row, keeping it",
     const after = new Database(file, { readonly: true });
     const columns = (after.prepare("PRAGMA table_info(conversations)").all() as { name: string }[]).map((c) => c.name);
     assert.ok(!columns.includes("group_info"));
+    assert.equal((after.prepare("SELECT COUNT(*) AS n FROM members").get() as { n: number }).n, 1);
+    assert.equal((after.prepare("SELECT COUNT(*) AS n FROM entries").get() as { n: number }).n, 1);
     after.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -23,8 +23,10 @@ export interface InboxDeps {
   onSystemEvent(conversationId: string, deviceIds: string[]): void;
   /** A Welcome could not be used: join by external commit instead. */
   onWelcomeFailed(conversationId: string): void;
-  /** Acks go out at most this often (default ACK_INTERVAL_MS; tests shorten it). */
+  /** Acks go out at most this often (default ACK_INTERVAL_MS; tests change it). */
   ackIntervalMs?: number;
+  /** A monotonic clock in milliseconds (default performance.now; tests move their own). */
+  now?: () => number;
 }
 
 /**
@@ -51,6 +53,10 @@ export class Inbox {
 
   constructor(private readonly d: InboxDeps) {}
 
+  private now(): number {
+    return this.d.now ? this.d.now() : performance.now();
+  }
+
   push(frame: PushFrame): void {
     this.enqueue(async () => {
       try {
@@ -76,23 +82,29 @@ export class Inbox {
   /** Acks now if the last ones went out an interval ago, else when the interval ends. */
   private scheduleAcks(): void {
     if (this.unacked.size === 0 || this.ackTimer !== null) return;
-    const wait = this.lastAckAt + (this.d.ackIntervalMs ?? ACK_INTERVAL_MS) - Date.now();
+    // A monotonic clock: a wall clock set back would hold the acks for as long as the jump.
+    const wait = this.lastAckAt + (this.d.ackIntervalMs ?? ACK_INTERVAL_MS) - this.now();
     if (wait <= 0) {
-      this.sendAcks();
+      void this.sendAcks();
       return;
     }
-    this.ackTimer = setTimeout(() => this.sendAcks(), wait);
+    this.ackTimer = setTimeout(() => void this.sendAcks(), wait);
     // A Node process may exit meanwhile: what is not acked is sent again and dropped by seq.
     (this.ackTimer as { unref?: () => void }).unref?.();
   }
 
-  private sendAcks(): void {
+  /**
+   * Sends the acks of what has been processed so far now, whatever the interval; resolves when
+   * their replies have come (or they failed: what is not acked is sent again next time).
+   */
+  sendAcks(): Promise<void> {
     if (this.ackTimer !== null) clearTimeout(this.ackTimer);
     this.ackTimer = null;
-    if (this.unacked.size === 0) return;
-    this.lastAckAt = Date.now();
-    for (const [conversationId, seq] of this.unacked) void this.d.request.ackDelivery(conversationId, seq).catch(() => undefined);
+    if (this.unacked.size === 0) return Promise.resolve();
+    this.lastAckAt = this.now();
+    const sent = [...this.unacked].map(([conversationId, seq]) => this.d.request.ackDelivery(conversationId, seq).catch(() => undefined));
     this.unacked.clear();
+    return Promise.all(sent).then(() => undefined);
   }
 
   /**
@@ -101,7 +113,7 @@ export class Inbox {
    */
   async idle(): Promise<void> {
     await this.queue.idle();
-    this.sendAcks();
+    void this.sendAcks();
   }
 
   private async deliver(frame: DeliverFrame): Promise<void> {

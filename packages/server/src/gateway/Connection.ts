@@ -61,10 +61,14 @@ const OWN_POSITION_TYPES: ReadonlySet<RequestType> = new Set(["delivery.ack", "w
 const STORE_CHECKED_TYPES: ReadonlySet<RequestType> = new Set(["message.send"]);
 const rereadsDevice = (type: RequestType) => !OWN_POSITION_TYPES.has(type) && !STORE_CHECKED_TYPES.has(type);
 /**
- * At most this many back-to-back requests run together. A client keeps at most
- * maxQueuedRequests waiting anyway; this bounds one group-commit step and its replies.
+ * At most this many back-to-back requests run together, and (a run is written to the store in one
+ * synchronous group commit, which every connection of the process waits for) at most this many
+ * ciphertext bytes of sends, beyond the first request. A run in progress counts against
+ * maxQueuedRequests (see `outstanding`), so a client has no more requests outstanding than
+ * without runs.
  */
 const MAX_RUN = 64;
+const MAX_RUN_BYTES = 1 << 20;
 let nextConnectionId = 1;
 
 /**
@@ -89,6 +93,11 @@ export class Connection implements ConnectionControl {
   private readonly ctx: HandlerContext;
   private readonly queue: OkRequest[] = [];
   private processing = false;
+  /**
+   * Requests accepted and not yet answered: the one (or the run) being handled and those waiting.
+   * maxQueuedRequests may wait besides the one being handled; a run counts whole.
+   */
+  private outstanding = 0;
   /** The request loop now running, if any (see settled()). */
   private loop: Promise<void> = Promise.resolve();
   /** Pushers of this connection that may still be in a store read (see settled()). */
@@ -182,7 +191,7 @@ export class Connection implements ConnectionControl {
     const limited =
       !this.requests.take() ||
       (AUTH_TYPES.has(parsed.type) && !this.authAttempts.take()) ||
-      this.queue.length >= this.deps.config.maxQueuedRequests;
+      this.outstanding > this.deps.config.maxQueuedRequests;
     if (limited) {
       this.reply({ id: parsed.id, type: "error", code: ErrorCode.RateLimited, message: "too many requests; slow down" });
       const max = AUTH_TYPES.has(parsed.type)
@@ -192,12 +201,18 @@ export class Connection implements ConnectionControl {
       return;
     }
     this.rejectedInRow = 0;
+    this.outstanding++;
     this.queue.push(parsed);
     if (this.processing) return;
-    this.loop = this.drainQueue().catch((error: unknown) => {
-      // handle() turns every handler failure into a reply; reaching here is a bug in the gateway.
-      this.deps.log.error("request loop failed", { conn: this.id, ...describeError(error) });
-      this.close(CloseCode.InternalError, "internal error");
+    // Started once the frames that arrived with this one are queued too (ws emits the messages of
+    // one socket read back to back): then a pipelined burst is one run from its first request.
+    this.processing = true;
+    queueMicrotask(() => {
+      this.loop = this.drainQueue().catch((error: unknown) => {
+        // handle() turns every handler failure into a reply; reaching here is a bug in the gateway.
+        this.deps.log.error("request loop failed", { conn: this.id, ...describeError(error) });
+        this.close(CloseCode.InternalError, "internal error");
+      });
     });
   }
 
@@ -208,14 +223,14 @@ export class Connection implements ConnectionControl {
     if (++this.badFrames >= this.deps.config.maxBadFrames) this.close(CloseCode.TooManyErrors, "too many invalid frames");
   }
 
+  /** Runs the queue until it is empty; onMessage has set `processing`. */
   private async drainQueue(): Promise<void> {
-    if (this.processing) return;
-    this.processing = true;
     try {
       while (this.queue.length > 0 && !this.closing) {
         const run = this.takeRun();
         if (run.length === 1) await this.handle(run[0]!);
         else await this.handleRun(run);
+        this.outstanding -= run.length;
       }
     } finally {
       this.processing = false;
@@ -252,7 +267,14 @@ export class Connection implements ConnectionControl {
   private takeRun(): OkRequest[] {
     const run = [this.queue.shift()!];
     if (!this.isRunType(run[0]!.type)) return run;
-    while (run.length < MAX_RUN && this.queue.length > 0 && this.isRunType(this.queue[0]!.type)) run.push(this.queue.shift()!);
+    let bytes = 0;
+    for (;;) {
+      const next = this.queue[0];
+      if (next === undefined || run.length >= MAX_RUN || !this.isRunType(next.type)) break;
+      bytes += next.type === "message.send" ? (next.body as { ciphertext: string }).ciphertext.length : 0;
+      if (bytes > MAX_RUN_BYTES) break;
+      run.push(this.queue.shift()!);
+    }
     return run;
   }
 
@@ -264,14 +286,15 @@ export class Connection implements ConnectionControl {
    * Runs back-to-back sends and acks together, and answers each. The sends go to the store in one
    * call, in arrival order, so they keep that order in the log and share one group commit. The
    * acks only move this device's cursors forward (to the highest, whatever their order), so they
-   * run beside the sends: the one difference order can make is that an ack settled before the
-   * device's own new message was stored does not pass over it, which its next ack does. The run
-   * passes one gate: every request in it needs this session's device (and the gate of any type
-   * that re-reads the device is the stricter).
+   * run beside the sends; they are started first, so in SQLite's group commit their cursor moves
+   * come before the appends, and a send then passes the cursor over the device's own new entry
+   * as it would have had the acks been answered first. The run passes one gate: every request in
+   * it needs this session's device (and the gate of any type that re-reads the device is the
+   * stricter).
    */
   private async handleRun(run: OkRequest[]): Promise<void> {
     const started = performance.now();
-    const outcomes = run.map((): string => "ok");
+    const outcomes: (string | null)[] = run.map(() => null);
     this.inFlight = true;
     try {
       const refused = await this.gate(run.find((r) => rereadsDevice(r.type)) ?? run[0]!);
@@ -280,12 +303,15 @@ export class Connection implements ConnectionControl {
         return;
       }
       const answers = new Array<Promise<unknown>>(run.length);
-      for (const type of new Set(run.map((r) => r.type as RunType))) {
+      // In the table's order (acks first): see runHandlers.
+      for (const type of Object.keys(this.deps.runHandlers) as RunType[]) {
         const indexes = run.flatMap((r, i) => (r.type === type ? [i] : []));
+        if (indexes.length === 0) continue;
         const handler = this.deps.runHandlers[type] as RunHandler<RunType>;
         let replies: Promise<unknown>[];
         try {
           replies = handler(this.ctx, indexes.map((i) => run[i]!.body as never));
+          if (replies.length !== indexes.length) throw new Error(`${type}: ${replies.length} answers for ${indexes.length} requests`);
         } catch (error) {
           replies = indexes.map(() => Promise.reject(error));
         }
@@ -295,10 +321,16 @@ export class Connection implements ConnectionControl {
       settled.forEach((s, i) => {
         outcomes[i] = this.answer(run[i]!, s.status === "fulfilled" ? { result: s.value } : { error: s.reason });
       });
+    } catch (error) {
+      // Outside the handlers (the gate, a reply that would not serialize): a bug, but every
+      // request still gets an answer.
+      run.forEach((req, i) => {
+        if (outcomes[i] === null) outcomes[i] = this.answer(req, { error });
+      });
     } finally {
       this.inFlight = false;
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      run.forEach((req, i) => this.deps.log.info("request", { conn: this.id, type: req.type, outcome: outcomes[i], ms }));
+      run.forEach((req, i) => this.deps.log.info("request", { conn: this.id, type: req.type, outcome: outcomes[i] ?? ErrorCode.Internal, ms }));
       this.runAfterReply();
     }
   }
@@ -505,6 +537,7 @@ export class Connection implements ConnectionControl {
   }
 
   private stopWork(): void {
+    this.outstanding -= this.queue.length;
     this.queue.length = 0;
     if (this.pusher) this.pushLoops.push(this.pusher.settled());
     this.pusher?.stop();

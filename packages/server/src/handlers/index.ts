@@ -47,10 +47,12 @@ export const handlers: HandlerTable = {
  * The requests a connection runs together when a client pipelines them (gateway/Connection.ts):
  * sends are stored in order through one store call, so they share a group commit; acks only move
  * the device's own cursors forward, so they may run side by side with each other and the sends.
+ * A run starts them in this table's order: acks first, so that their cursor moves are queued
+ * ahead of the appends.
  */
 export const runHandlers: RunHandlerTable = {
-  "message.send": messageSendAll,
   "delivery.ack": (ctx, bodies) => bodies.map((body) => deliveryAck(ctx, body)),
+  "message.send": messageSendAll,
 };
 
 export { ProtocolError, InternalError } from "./context.js";

@@ -38,6 +38,13 @@ async function answer(
   body: SendBody,
   outcome: AppendOutcome,
 ): Promise<SendReply> {
+  // The gateway does not re-read the device before a send (the store's membership check covers
+  // revocation): whatever else the store answered, a revoked device is told it was revoked, as
+  // its gate would have, and its connection closes.
+  if (outcome.kind !== "ok" && !(await ctx.store.isDeviceActive(caller.deviceId))) {
+    ctx.connection.closeAfterReply(CloseCode.SessionRevoked, "device revoked");
+    return new ProtocolError(ErrorCode.SessionInvalid, "this device was revoked");
+  }
   switch (outcome.kind) {
     case "ok": {
       // The entry is exactly what the store now holds: hand it to the recipients' Pushers
@@ -64,12 +71,6 @@ async function answer(
     case "conversationNotFound":
       return new ProtocolError(ErrorCode.ConversationNotFound, "no such conversation");
     case "notMember":
-      // The gateway does not re-read the device before a send (the store's membership check
-      // covers revocation): answer a revoked device as its gate would have.
-      if (!(await ctx.store.isDeviceActive(caller.deviceId))) {
-        ctx.connection.closeAfterReply(CloseCode.SessionRevoked, "device revoked");
-        return new ProtocolError(ErrorCode.SessionInvalid, "this device was revoked");
-      }
       return new ProtocolError(ErrorCode.NotMember, "you are not a member of this conversation");
     case "messageIdTaken":
       return new ProtocolError(ErrorCode.Forbidden, "this messageId was used by another device");

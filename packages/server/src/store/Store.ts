@@ -73,7 +73,7 @@ export interface Store {
   /**
    * Appends several application messages in the order given, each with its own outcome (one
    * refused does not stop the others), in one group commit where the store has one: how a
-   * connection's pipelined `message.send` requests are stored (gateway/requestRuns.ts).
+   * connection's pipelined `message.send` requests are stored (gateway/Connection.ts, handleRun).
    */
   appendApplications(inputs: readonly ApplicationInput[]): Promise<AppendOutcome>[];
   /** Removes all of the user's devices from the conversation and appends a `left` system entry. */

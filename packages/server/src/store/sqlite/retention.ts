@@ -5,7 +5,7 @@ import { sql } from "./statements.js";
 /**
  * Deletes what no one needs any more: log entries every current member has acked, anything past
  * the retention period, expired sessions, and memberships whose removal has been delivered. The
- * latest GroupInfo lives in the conversation row and is never swept.
+ * latest GroupInfo (table group_infos, one row per conversation) is never swept.
  */
 export function sweep(db: Database, now: number, retentionMs: number): SweepResult {
   const cutoff = now - retentionMs;
