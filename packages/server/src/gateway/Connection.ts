@@ -346,11 +346,11 @@ export class Connection implements ConnectionControl {
 
   /** Sends a handler's answer (a result, a ProtocolError, or a failure) as the reply; returns the outcome logged. */
   private answer(req: OkRequest, settled: { result: unknown } | { error: unknown }): string {
-    const failure = "error" in settled ? settled.error : settled.result instanceof ProtocolError ? settled.result : null;
-    if (failure === null) {
-      this.reply({ id: req.id, type: "ok", result: (settled as { result: unknown }).result });
+    if (!("error" in settled) && !(settled.result instanceof ProtocolError)) {
+      this.reply({ id: req.id, type: "ok", result: settled.result });
       return "ok";
     }
+    const failure = "error" in settled ? settled.error : settled.result;
     if (failure instanceof ProtocolError) {
       this.replyError(req.id, failure);
       return failure.code;
