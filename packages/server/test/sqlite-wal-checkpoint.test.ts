@@ -44,7 +44,11 @@ test("the WAL stays bounded under steady writes (SQLite's own checkpoint still r
   }
   await store.close();
   assert.ok(most > limitBytes / 2, `the WAL grew towards the threshold (${most} bytes)`);
-  assert.ok(most < 1.5 * limitBytes, `WAL of ${most} bytes`);
+  // A WAL that never restarted would reach the whole 3×. It restarts at the threshold, or, when
+  // the main connection's checkpoint keeps finding the worker's running, at one of the worker's
+  // next looks (every 100 ms; these writes are about 60 MB/s): 1.0–1.75× measured here, with and
+  // without two other processes saturating the cores.
+  assert.ok(most < 2.2 * limitBytes, `WAL of ${most} bytes`);
 });
 
 test("an in-memory store has no WAL to checkpoint", async () => {
@@ -59,4 +63,35 @@ test("a checkpointer that cannot open the database reports the failure (the stor
     void c;
   });
   assert.match((await failed).message, /unable to open|directory|SQLITE_CANTOPEN/i);
+});
+
+test("the worker restarts a WAL that the main connection's checkpoint left past the threshold", async () => {
+  const file = join(root, "restart.db");
+  // A main connection that never checkpoints (as if its checkpoint always found the worker's
+  // running), writing steadily: the worker's PASSIVE checkpoints then never catch up with it, and
+  // only a RESTART starts the WAL over.
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("wal_autocheckpoint = 0");
+  db.exec("CREATE TABLE t (v TEXT)");
+  const insert = db.prepare("INSERT INTO t VALUES (?)");
+  const worker = new WalCheckpointer(file, (error) => assert.fail(error), 20, 200);
+  const row = "z".repeat(8_000);
+  let written = 0;
+  try {
+    const until = Date.now() + 600;
+    while (Date.now() < until) {
+      insert.run(row);
+      written += row.length;
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    await worker.stop();
+  }
+  const size = statSync(`${file}-wal`).size;
+  db.close();
+  // A WAL that never starts over holds everything written: about 2.1 bytes per byte of rows here
+  // (pages and frame headers; measured 2.09). With the worker's restart, 0.4–1.1 measured, with
+  // and without two other processes saturating the cores.
+  assert.ok(size < 1.6 * written, `a WAL of ${size} bytes after ${written} bytes of rows written`);
 });

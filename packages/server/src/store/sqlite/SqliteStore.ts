@@ -35,7 +35,7 @@ import { readEntries } from "./log.js";
 import { migrate } from "./migrations.js";
 import { sweep } from "./retention.js";
 import { sql } from "./statements.js";
-import { type CheckpointResult, WalCheckpointer } from "./walCheckpointer.js";
+import { type CheckpointResult, DEFAULT_CHECKPOINT_INTERVAL_MS, WalCheckpointer } from "./walCheckpointer.js";
 
 export const SQLITE_FILE_NAME = "parley.db";
 
@@ -46,7 +46,8 @@ export const SQLITE_FILE_NAME = "parley.db";
  * fewer of them is what matters. At 1000 pages a room of 10 at 1,930 messages/s (about 9,500 WAL
  * pages a second, a commit per message) had about ten a second, and p99 latency of 9–148 ms
  * (median 24) over four runs; at 10,000, one a second and 10–19 ms (median 12), alternating
- * (docs/performance.md). The WAL then grows to about 40 MB before it restarts.
+ * (docs/performance.md). The WAL then grows to about 40 MB before it restarts (to 40–70 MB
+ * under back-to-back writes, see WalCheckpointer).
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
@@ -93,12 +94,17 @@ export class SqliteStore implements Store {
   /** Most of the WAL checkpointing in a worker thread instead of inside a COMMIT (see WalCheckpointer). */
   private checkpointInWorker(file: string): WalCheckpointer {
     let warned = false;
-    return new WalCheckpointer(file, (error) => {
-      if (this.closed || warned) return;
-      warned = true;
-      // SQLite's own checkpoints in the COMMIT still bound the WAL; they just copy more.
-      process.emitWarning(`${error.message}; checkpoints now run on the main thread only`);
-    });
+    return new WalCheckpointer(
+      file,
+      (error) => {
+        if (this.closed || warned) return;
+        warned = true;
+        // SQLite's own checkpoints in the COMMIT still bound the WAL; they just copy more.
+        process.emitWarning(`${error.message}; checkpoints now run on the main thread only`);
+      },
+      DEFAULT_CHECKPOINT_INTERVAL_MS,
+      WAL_AUTOCHECKPOINT_PAGES,
+    );
   }
 
   /** Runs a WAL checkpoint now, on the worker (for tests and tools); null for an in-memory store. */

@@ -21,7 +21,10 @@ const db = new Database(workerData.file);
 db.pragma("busy_timeout = 5000");
 const checkpoint = () => db.pragma("wal_checkpoint(PASSIVE)")[0];
 const timer = setInterval(() => {
-  try { checkpoint(); } catch (error) { parentPort.postMessage({ error: String(error) }); }
+  try {
+    const r = checkpoint();
+    if (workerData.restartAtFrames > 0 && r.log >= workerData.restartAtFrames) db.pragma("wal_checkpoint(RESTART)");
+  } catch (error) { parentPort.postMessage({ error: String(error) }); }
 }, workerData.intervalMs);
 parentPort.on("message", (m) => {
   if (m === "stop") {
@@ -45,7 +48,13 @@ parentPort.on("message", (m) => {
  * The main connection keeps its auto-checkpoint on purpose: the WAL restarts from its start only
  * when a write begins with every frame copied, and under steady writes a checkpoint on another
  * connection almost never finishes between two commits. With wal_autocheckpoint=0 and only this
- * worker the WAL grew without bound (585 MB in 4 s of back-to-back writes, measured). Durability
+ * worker the WAL grew without bound (585 MB in 4 s of back-to-back writes, measured). But that
+ * checkpoint is skipped whenever it finds the worker's checkpoint running, and with both cores
+ * busy the worker can be descheduled while it runs: the WAL then grew to three times the
+ * threshold in a test. So when the WAL is still past the threshold after one of its own
+ * checkpoints, the worker restarts it itself (`wal_checkpoint(RESTART)`: it waits for the
+ * writer, copies the few frames left, syncs, and holds off writers until the WAL starts over;
+ * the hot path's group commit retries on later turns meanwhile, without sleeping). Durability
  * is unchanged: a commit is in the WAL either way; a checkpoint only moves pages into the main
  * file. If the worker fails, SQLite's own checkpoints go on alone.
  */
@@ -54,9 +63,14 @@ export class WalCheckpointer {
   private readonly waiting: Array<{ resolve: (r: CheckpointResult) => void; reject: (e: Error) => void }> = [];
   private stopped = false;
 
-  constructor(file: string, onFailure: (error: Error) => void, intervalMs = DEFAULT_CHECKPOINT_INTERVAL_MS) {
+  /**
+   * `restartAtFrames`: the main connection's auto-checkpoint threshold. If the WAL is still that
+   * long after one of the worker's checkpoints, the main connection's own checkpoint has not
+   * restarted it, and the worker does (RESTART, see the class comment); 0 never.
+   */
+  constructor(file: string, onFailure: (error: Error) => void, intervalMs = DEFAULT_CHECKPOINT_INTERVAL_MS, restartAtFrames = 0) {
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs }, execArgv: [] });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartAtFrames }, execArgv: [] });
     // The timer alone must not keep the process alive; a caller awaiting a reply does (settle()).
     this.worker.unref();
     this.worker.on("message", (m: { result?: CheckpointResult; error?: string }) => {
