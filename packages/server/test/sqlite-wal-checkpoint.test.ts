@@ -75,7 +75,7 @@ test("the worker restarts a WAL that the main connection's checkpoint left past 
   db.pragma("wal_autocheckpoint = 0");
   db.exec("CREATE TABLE t (v TEXT)");
   const insert = db.prepare("INSERT INTO t VALUES (?)");
-  const worker = new WalCheckpointer(file, (error) => assert.fail(error), 20, 200);
+  const worker = new WalCheckpointer(file, (error) => assert.fail(error), { intervalMs: 20, restartAtFrames: 200 });
   const row = "z".repeat(8_000);
   let written = 0;
   try {

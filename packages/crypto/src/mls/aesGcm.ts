@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { CryptoError } from "ts-mls/mlsError.js";
+import { u8 } from "./bytes.js";
 
 const GCM_TAG_BYTES = 16;
 
@@ -35,7 +36,7 @@ export function aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Arra
     decipher.setAuthTag(ciphertext.subarray(ciphertext.length - GCM_TAG_BYTES));
     const head = decipher.update(ciphertext.subarray(0, ciphertext.length - GCM_TAG_BYTES));
     const tail = decipher.final();
-    if (tail.length === 0) return new Uint8Array(head.buffer, head.byteOffset, head.byteLength);
+    if (tail.length === 0) return u8(head);
     const out = new Uint8Array(head.length + tail.length);
     out.set(head, 0);
     out.set(tail, head.length);

@@ -16,7 +16,8 @@
 import type { Hpke, PrivateKey, PublicKey } from "ts-mls/crypto/hpke.js";
 import { CryptoError } from "ts-mls/mlsError.js";
 import { SealPool } from "./hpke/sealPool.js";
-import { derivePrivateKey, openBase, own } from "./hpke/suite1.js";
+import { own } from "./bytes.js";
+import { NK, NN, derivePrivateKey, openBase } from "./hpke/suite1.js";
 import { X25519Key, exportPrivate, generatePair, importPrivate, importPublic, publicOf } from "./hpke/x25519.js";
 
 /** One pool per process: one worker serves every group. */
@@ -31,7 +32,7 @@ const asPublicKey = (k: X25519Key) => k as unknown as PublicKey;
 const asPrivateKey = (k: X25519Key) => k as unknown as PrivateKey;
 
 /** `base` supplies the exporter (external commits), handed the same keys in raw form. */
-export function nodeHpke(base: Hpke, pool: SealPool = sealPool): Hpke {
+export function nodeHpke(base: Hpke): Hpke {
   const toBasePublic = (k: PublicKey) => base.importPublicKey(own(asKey(k, "public").publicBytes()));
   const toBasePrivate = async (k: PrivateKey) => {
     const raw = exportPrivate(asKey(k, "private"));
@@ -45,7 +46,7 @@ export function nodeHpke(base: Hpke, pool: SealPool = sealPool): Hpke {
   return {
     ...base,
     async seal(publicKey, plaintext, info, aad) {
-      return pool.seal(asKey(publicKey, "public"), plaintext, info, aad);
+      return sealPool.seal(asKey(publicKey, "public"), plaintext, info, aad);
     },
     async open(privateKey, kemOutput, ciphertext, info, aad) {
       return openBase(asKey(privateKey, "private"), importPublic(kemOutput), ciphertext, info, aad);
@@ -76,7 +77,7 @@ export function nodeHpke(base: Hpke, pool: SealPool = sealPool): Hpke {
     async importSecret(privateKey, exporterContext, kemOutput, length, info) {
       return base.importSecret(await toBasePrivate(privateKey), exporterContext, kemOutput, length, info);
     },
-    keyLength: 16,
-    nonceLength: 12,
+    keyLength: NK,
+    nonceLength: NN,
   };
 }

@@ -26,6 +26,7 @@ import {
 import { defaultCryptoProvider, type Ciphersuite, type CiphersuiteImpl, type CryptoProvider } from "ts-mls";
 import { CryptoError } from "ts-mls/mlsError.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "./aesGcm.js";
+import { buf, u8 } from "./bytes.js";
 import { nodeHpke } from "./nodeHpke.js";
 import { CIPHERSUITE } from "./suite.js";
 
@@ -40,14 +41,6 @@ const PKCS8_ED25519_BYTES = PKCS8_ED25519_PREFIX.length + 32;
  * cache is small and bounded: a device signs with one key and verifies a group's few senders.
  */
 const KEY_CACHE_ENTRIES = 1024;
-
-function u8(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-function buf(b: Uint8Array): Buffer {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
 
 class KeyCache {
   private readonly map = new Map<string, KeyObject>();

@@ -15,6 +15,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { CryptoError } from "ts-mls/mlsError.js";
+import { buf } from "../bytes.js";
 import type { SealBatch, SealResult } from "./sealWorker.js";
 import { sealBase, type Sealed } from "./suite1.js";
 import type { X25519Key } from "./x25519.js";
@@ -71,7 +72,7 @@ export function balancedShare(msHere: number, msWorker: number): number {
 const MAX_DEADLINE_MS = 2 ** 31 - 1 - 100_000;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a === b || (a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b));
+  return a === b || (a.length === b.length && buf(a).equals(b));
 }
 
 export class SealPool {

@@ -11,11 +11,12 @@
 import { createHmac } from "node:crypto";
 import { CryptoError } from "ts-mls/mlsError.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "../aesGcm.js";
+import { buf, own } from "../bytes.js";
 import { X25519_PRIVATE_BYTES, dh, generatePair, importPrivate, type X25519Key } from "./x25519.js";
 
 const NH = 32; // HKDF-SHA256 output
-const NK = 16; // AES-128-GCM key
-const NN = 12; // AES-128-GCM nonce
+export const NK = 16; // AES-128-GCM key
+export const NN = 12; // AES-128-GCM nonce
 const MODE_BASE = 0x00;
 
 const ascii = (s: string) => Buffer.from(s, "latin1");
@@ -26,11 +27,6 @@ const KEM_SUITE_ID = Buffer.concat([ascii("KEM"), Buffer.from([0x00, 0x20])]);
 const HPKE_SUITE_ID = Buffer.concat([ascii("HPKE"), Buffer.from([0x00, 0x20, 0x00, 0x01, 0x00, 0x01])]);
 const ZERO_SALT = Buffer.alloc(NH);
 const EMPTY = Buffer.alloc(0);
-
-export const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-
-/** A copy in its own ArrayBuffer: small Buffers may be slices of Node's shared pool. */
-export const own = (b: Buffer): Uint8Array => new Uint8Array(b);
 
 /** HKDF-Extract (RFC 5869): HMAC with the salt as key; an empty salt is Nh zero bytes. */
 function extract(salt: Buffer, ikm: Buffer): Buffer {

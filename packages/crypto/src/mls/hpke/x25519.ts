@@ -8,6 +8,7 @@
  */
 import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from "node:crypto";
 import { CryptoError } from "ts-mls/mlsError.js";
+import { buf, own } from "../bytes.js";
 
 export const X25519_PUBLIC_BYTES = 32;
 export const X25519_PRIVATE_BYTES = 32;
@@ -54,8 +55,7 @@ function publicJwkX(key: KeyObject): string {
 export function importPublic(raw: Uint8Array): X25519Key {
   if (raw.length !== X25519_PUBLIC_BYTES) throw new CryptoError(`X25519 public key must be ${X25519_PUBLIC_BYTES} bytes`);
   // A copy in its own ArrayBuffer, not a slice of Node's shared Buffer pool.
-  const own = new Uint8Array(raw);
-  return new X25519Key("public", undefined, Buffer.from(own.buffer, 0, own.length));
+  return new X25519Key("public", undefined, buf(own(raw)));
 }
 
 /**
@@ -66,7 +66,7 @@ export function importPublic(raw: Uint8Array): X25519Key {
 const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
 export function importPrivate(raw: Uint8Array): X25519Key {
   if (raw.length !== X25519_PRIVATE_BYTES) throw new CryptoError(`X25519 private key must be ${X25519_PRIVATE_BYTES} bytes`);
-  const d = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const d = buf(raw);
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: d.toString("base64url"), x: "" }, format: "jwk" });
@@ -82,7 +82,7 @@ export function exportPrivate(k: X25519Key): Uint8Array {
   const jwk = k.key.export({ format: "jwk" }) as { d?: string };
   if (typeof jwk.d !== "string") throw new CryptoError("X25519: not a private key");
   const d = Buffer.from(jwk.d, "base64url");
-  const out = new Uint8Array(d);
+  const out = own(d);
   d.fill(0);
   return out;
 }

@@ -35,7 +35,7 @@ import { readEntries } from "./log.js";
 import { migrate } from "./migrations.js";
 import { sweep } from "./retention.js";
 import { sql } from "./statements.js";
-import { type CheckpointResult, DEFAULT_CHECKPOINT_INTERVAL_MS, WalCheckpointer } from "./walCheckpointer.js";
+import { type CheckpointResult, WalCheckpointer } from "./walCheckpointer.js";
 
 export const SQLITE_FILE_NAME = "parley.db";
 
@@ -102,8 +102,7 @@ export class SqliteStore implements Store {
         // SQLite's own checkpoints in the COMMIT still bound the WAL; they just copy more.
         process.emitWarning(`${error.message}; checkpoints now run on the main thread only`);
       },
-      DEFAULT_CHECKPOINT_INTERVAL_MS,
-      WAL_AUTOCHECKPOINT_PAGES,
+      { restartAtFrames: WAL_AUTOCHECKPOINT_PAGES },
     );
   }
 
@@ -200,7 +199,7 @@ export class SqliteStore implements Store {
     return this.conversations.appendCommit(input);
   }
   async appendApplication(input: ApplicationInput): Promise<AppendOutcome> {
-    return this.hot.run(() => this.conversations.appendApplication(input));
+    return this.appendApplications([input])[0]!;
   }
   appendApplications(inputs: readonly ApplicationInput[]): Promise<AppendOutcome>[] {
     // Queued back to back in one call, so the group commit runs them in this order, each in its

@@ -66,9 +66,13 @@ export class WalCheckpointer {
   /**
    * `restartAtFrames`: the main connection's auto-checkpoint threshold. If the WAL is still that
    * long after one of the worker's checkpoints, the main connection's own checkpoint has not
-   * restarted it, and the worker does (RESTART, see the class comment); 0 never.
+   * restarted it, and the worker does (RESTART, see the class comment); 0 (the default) never.
    */
-  constructor(file: string, onFailure: (error: Error) => void, intervalMs = DEFAULT_CHECKPOINT_INTERVAL_MS, restartAtFrames = 0) {
+  constructor(
+    file: string,
+    onFailure: (error: Error) => void,
+    { intervalMs = DEFAULT_CHECKPOINT_INTERVAL_MS, restartAtFrames = 0 }: { intervalMs?: number; restartAtFrames?: number } = {},
+  ) {
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartAtFrames }, execArgv: [] });
     // The timer alone must not keep the process alive; a caller awaiting a reply does (settle()).
