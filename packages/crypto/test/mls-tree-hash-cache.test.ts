@@ -36,7 +36,7 @@ import type { Hash } from "ts-mls/crypto/hash.js";
 import { leafNodeEncoder } from "ts-mls/leafNode.js";
 import { nodeTypeEncoder } from "ts-mls/nodeType.js";
 import { parentNodeEncoder } from "ts-mls/parentNode.js";
-import { encodeRatchetTree, stripBlankNodes, type Node } from "ts-mls/ratchetTree.js";
+import { encodeRatchetTree, isRatchetTreeEncodingKept, stripBlankNodes, type Node } from "ts-mls/ratchetTree.js";
 import { leafNodeHashInputEncoder, parentNodeHashInputEncoder, treeHash, treeHashRoot } from "ts-mls/treeHash.js";
 import { isLeaf, left, nodeToLeafIndex, right, rootFromNodeWidth, toNodeIndex, type NodeIndex } from "ts-mls/treemath.js";
 import { joinFromWelcome } from "../src/mls/join.js";
@@ -161,5 +161,36 @@ test("the node encoding patch is applied: a node's bytes are kept with its objec
     assert.notDeepEqual(uncachedTreeEncoding(tree), before);
   } finally {
     leaf.leaf.signature.set(signature);
+  }
+});
+
+test("a whole tree's encoding is kept only while every entry holds the same node", async () => {
+  const cs = await getCiphersuiteImpl(SUITE, nodeCryptoProvider);
+  const keyPackage = (name: string) =>
+    generateKeyPackage({ credentialType: "basic", identity: utf8.encode(name) }, defaultCapabilities(), defaultLifetime, [], cs);
+  const [creator, ...rest] = await Promise.all(["creator", "a", "b", "c"].map(keyPackage));
+  const state = await createGroup(utf8.encode("whole"), creator!.publicPackage, creator!.privatePackage, [], cs);
+  const made = await createCommit({ state, cipherSuite: cs }, { extraProposals: rest.map((m) => ({ proposalType: "add", add: { keyPackage: m.publicPackage } })) });
+  const tree = made.newState.ratchetTree.slice();
+  assert.equal(isRatchetTreeEncodingKept(tree), false, "a new array has nothing kept");
+  assert.deepEqual(encodeRatchetTree(tree), uncachedTreeEncoding(tree));
+  assert.equal(isRatchetTreeEncodingKept(tree), true);
+  // A copy of a node wrapper around the same content still matches: contents are what count.
+  tree[0] = { ...tree[0]! };
+  assert.equal(isRatchetTreeEncodingKept(tree), true);
+
+  // ts-mls changes tree arrays in place while it builds a commit: each such change is seen.
+  const changes: [string, (t: typeof tree) => void][] = [
+    ["a leaf blanked", (t) => (t[2] = undefined)],
+    ["a leaf replaced", (t) => (t[4] = t[0])],
+    ["a parent replaced", (t) => (t[1] = { nodeType: "parent", parent: { hpkePublicKey: new Uint8Array(32).fill(9), parentHash: new Uint8Array(), unmergedLeaves: [] } })],
+    ["the array extended", (t) => t.push(undefined, t[0])],
+    ["the array shortened", (t) => (t.length = 5)],
+  ];
+  for (const [what, change] of changes) {
+    change(tree);
+    assert.equal(isRatchetTreeEncodingKept(tree), false, what);
+    assert.deepEqual(encodeRatchetTree(tree), uncachedTreeEncoding(tree), what);
+    assert.equal(isRatchetTreeEncodingKept(tree), true, `${what}: kept again`);
   }
 });

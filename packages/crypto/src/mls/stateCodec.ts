@@ -7,10 +7,11 @@
  * that are waiting for the server's answer with the state each leads to, so a device that
  * crashes after the server accepted its commit can still apply it when the commit comes back.
  */
-import { decodeGroupState, encodeGroupState, type GroupState } from "ts-mls";
+import { decodeGroupState, type GroupState } from "ts-mls";
+import { groupStateEncoder } from "ts-mls/clientState.js";
 import { mapDecoders } from "ts-mls/codec/tlsDecoder.js";
-import { contramapBufferEncoders, encode } from "ts-mls/codec/tlsEncoder.js";
-import { decodeVarLenData, decodeVarLenType, varLenDataEncoder, varLenTypeEncoder } from "ts-mls/codec/variableLength.js";
+import { contramapBufferEncoders, type BufferEncoder } from "ts-mls/codec/tlsEncoder.js";
+import { decodeVarLenData, decodeVarLenType, lengthEncoder, varLenDataEncoder, varLenTypeEncoder } from "ts-mls/codec/variableLength.js";
 import { MlsError, MlsErrorCode } from "./errors.js";
 
 const MAGIC = [0x50, 0x4d, 0x47, 0x01];
@@ -25,28 +26,34 @@ interface Encoded {
   pendings: { commit: Uint8Array; state: Uint8Array }[];
 }
 
-const pendingEncoder = contramapBufferEncoders(
-  [varLenDataEncoder, varLenDataEncoder],
-  (p: { commit: Uint8Array; state: Uint8Array }) => [p.commit, p.state] as const,
+/** varlen(encoding of T), written in place: the length is known before the bytes are. */
+function varLenOf<T>(enc: BufferEncoder<T>): BufferEncoder<T> {
+  return (value) => {
+    const [len, write] = enc(value);
+    const [headerLen, writeHeader] = lengthEncoder(len);
+    return [headerLen + len, (offset, buffer) => (writeHeader(offset, buffer), write(offset + headerLen, buffer))];
+  };
+}
+
+const storedGroupEncoder = contramapBufferEncoders(
+  [varLenOf(groupStateEncoder), varLenTypeEncoder(contramapBufferEncoders([varLenDataEncoder, varLenOf(groupStateEncoder)], (p: StoredPending) => [p.commit, p.state] as const))],
+  (g: { state: GroupState; pendings: StoredPending[] }) => [g.state, g.pendings] as const,
 );
-const bodyEncoder = contramapBufferEncoders(
-  [varLenDataEncoder, varLenTypeEncoder(pendingEncoder)],
-  (b: Encoded) => [b.state, b.pendings] as const,
-);
+
 const decodeBody = mapDecoders(
   [decodeVarLenData, decodeVarLenType(mapDecoders([decodeVarLenData, decodeVarLenData], (commit, state) => ({ commit, state })))],
   (state, pendings): Encoded => ({ state, pendings }),
 );
 
+/**
+ * One buffer, written once: the state of a large group is about a megabyte (its trees and those
+ * of the retained epochs) and is saved after every message, so no intermediate copies.
+ */
 export function encodeStoredGroup(state: GroupState, pendings: StoredPending[]): Uint8Array {
-  const body = encode(bodyEncoder)({
-    state: encodeGroupState(state),
-    pendings: pendings.map((p) => ({ commit: p.commit, state: encodeGroupState(p.state) })),
-  });
-  const out = new Uint8Array(MAGIC.length + body.length);
+  const [len, write] = storedGroupEncoder({ state, pendings });
+  const out = new Uint8Array(MAGIC.length + len);
   out.set(MAGIC, 0);
-  out.set(body, MAGIC.length);
-  body.fill(0);
+  write(MAGIC.length, out.buffer);
   return out;
 }
 
