@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { defaultCryptoProvider, getCiphersuiteFromName } from "ts-mls";
 import { nodeCryptoProvider } from "../src/node.js";
 import { CIPHERSUITE } from "../src/mls/suite.js";
+import { hkdfExpand, hkdfExtract } from "../src/mls/hkdf.js";
 
 const hex = (h: string) => Uint8Array.from(Buffer.from(h, "hex"));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -31,6 +32,24 @@ test("node provider: HKDF extract and expand match RFC 5869", async () => {
     checked++;
   }
   assert.ok(checked >= 3);
+});
+
+interface HkdfVector { tcId: number; ikm: string; salt: string; info: string; size: number; okm: string; result: string }
+const wycheproofHkdf = JSON.parse(readFileSync(new URL("./vectors/wycheproof/hkdf_sha256_test.json", import.meta.url), "utf8")) as {
+  testGroups: { tests: HkdfVector[] }[];
+};
+
+test("the HKDF shared by the node provider and HPKE (hkdf.ts) passes every Wycheproof vector", () => {
+  let checked = 0;
+  for (const group of wycheproofHkdf.testGroups) {
+    for (const t of group.tests) {
+      const run = () => hkdfExpand(hkdfExtract(hex(t.salt), hex(t.ikm)), hex(t.info), t.size);
+      if (t.result === "valid") assert.equal(toHex(run()), t.okm, `tcId ${t.tcId}`);
+      else assert.throws(run, `tcId ${t.tcId} must be refused`);
+      checked++;
+    }
+  }
+  assert.equal(checked, 86);
 });
 
 test("node provider: Ed25519 verify agrees with every Wycheproof verdict", async () => {

@@ -14,7 +14,6 @@
  */
 import {
   createHash,
-  createHmac,
   createPrivateKey,
   createPublicKey,
   randomBytes as nodeRandomBytes,
@@ -27,10 +26,10 @@ import { defaultCryptoProvider, type Ciphersuite, type CiphersuiteImpl, type Cry
 import { CryptoError } from "ts-mls/mlsError.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "./aesGcm.js";
 import { buf, u8 } from "./bytes.js";
+import { SHA256_BYTES, hkdfExpand, hkdfExtract, hmacSha256 } from "./hkdf.js";
 import { nodeHpke } from "./nodeHpke.js";
 import { CIPHERSUITE } from "./suite.js";
 
-const HASH_BYTES = 32;
 /** DER prefixes that turn a raw Ed25519 seed / public key into PKCS#8 / SPKI (RFC 8410). */
 const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -81,30 +80,6 @@ function ed25519PublicKey(publicKey: Uint8Array): KeyObject {
 // node:crypto takes Uint8Arrays as they are; results come back as Buffers, which are handed on
 // as plain Uint8Array views (u8) because Buffer's slice() does not copy.
 
-function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return u8(createHmac("sha256", key).update(data).digest());
-}
-
-const COUNTER_BYTES = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
-
-/** RFC 5869 §2.3 HKDF-Expand over HMAC-SHA-256. */
-function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  if (length > 255 * HASH_BYTES) throw new CryptoError("HKDF-Expand: length too large");
-  if (length <= HASH_BYTES) {
-    // One block, T(1) = HMAC(PRK, info || 0x01): every expansion MLS makes in this suite.
-    const block = createHmac("sha256", prk).update(info).update(COUNTER_BYTES[1]!).digest();
-    return length === HASH_BYTES ? u8(block) : new Uint8Array(block.subarray(0, length));
-  }
-  const out = new Uint8Array(length);
-  let previous: Uint8Array = new Uint8Array(0);
-  for (let offset = 0, i = 1; offset < length; i++) {
-    previous = createHmac("sha256", prk).update(previous).update(info).update(COUNTER_BYTES[i]!).digest();
-    out.set(previous.subarray(0, Math.min(HASH_BYTES, length - offset)), offset);
-    offset += HASH_BYTES;
-  }
-  return out;
-}
-
 async function nodeSuite(cs: Ciphersuite): Promise<CiphersuiteImpl> {
   // HPKE's KEM stays with the default implementation; its AEAD entry points (used for every
   // PrivateMessage and sender-data key) are replaced with OpenSSL's AES-GCM.
@@ -116,21 +91,21 @@ async function nodeSuite(cs: Ciphersuite): Promise<CiphersuiteImpl> {
         return u8(createHash("sha256").update(data).digest());
       },
       async mac(key, data) {
-        return hmac(key, data);
+        return u8(hmacSha256(key, data));
       },
       async verifyMac(key, mac, data) {
-        const expected = hmac(key, data);
+        const expected = hmacSha256(key, data);
         return mac.length === expected.length && timingSafeEqual(mac, expected);
       },
     },
     kdf: {
       async extract(salt, ikm) {
-        return hmac(salt, ikm); // an empty salt is HMAC's zero key, as RFC 5869 asks
+        return u8(hkdfExtract(salt, ikm));
       },
       async expand(prk, info, len) {
-        return hkdfExpand(prk, info, len);
+        return u8(hkdfExpand(prk, info, len));
       },
-      size: HASH_BYTES,
+      size: SHA256_BYTES,
     },
     signature: {
       async sign(signKey, message) {

@@ -8,13 +8,12 @@
  * DeriveKeyPair for X25519. It is kept free of ts-mls's interfaces (nodeHpke.ts adapts it) so the
  * seal worker can load it alone.
  */
-import { createHmac } from "node:crypto";
-import { CryptoError } from "ts-mls/mlsError.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "../aesGcm.js";
 import { buf, own } from "../bytes.js";
+import { SHA256_BYTES, hkdfExpand, hkdfExtract } from "../hkdf.js";
 import { X25519_PRIVATE_BYTES, dh, generatePair, importPrivate, type X25519Key } from "./x25519.js";
 
-const NH = 32; // HKDF-SHA256 output
+const NH = SHA256_BYTES; // HKDF-SHA256 output
 export const NK = 16; // AES-128-GCM key
 export const NN = 12; // AES-128-GCM nonce
 const MODE_BASE = 0x00;
@@ -25,27 +24,16 @@ const HPKE_V1 = ascii("HPKE-v1");
 const KEM_SUITE_ID = Buffer.concat([ascii("KEM"), Buffer.from([0x00, 0x20])]);
 /** suite_id = "HPKE" || kem_id 0x0020 || kdf_id 0x0001 || aead_id 0x0001 (§5.1). */
 const HPKE_SUITE_ID = Buffer.concat([ascii("HPKE"), Buffer.from([0x00, 0x20, 0x00, 0x01, 0x00, 0x01])]);
-const ZERO_SALT = Buffer.alloc(NH);
 const EMPTY = Buffer.alloc(0);
 
-/** HKDF-Extract (RFC 5869): HMAC with the salt as key; an empty salt is Nh zero bytes. */
-function extract(salt: Buffer, ikm: Buffer): Buffer {
-  return createHmac("sha256", salt.length === 0 ? ZERO_SALT : salt).update(ikm).digest();
-}
-
-/** HKDF-Expand (RFC 5869) for at most one block, which is all HPKE here asks for (L ≤ 32). */
-function expandOneBlock(prk: Buffer, info: Buffer, length: number): Buffer {
-  if (length > NH) throw new CryptoError("HPKE: expand longer than one block");
-  return createHmac("sha256", prk).update(info).update(Buffer.from([1])).digest().subarray(0, length);
-}
-
 function labeledExtract(suiteId: Buffer, salt: Buffer, label: string, ikm: Buffer): Buffer {
-  return extract(salt, Buffer.concat([HPKE_V1, suiteId, ascii(label), ikm]));
+  return hkdfExtract(salt, Buffer.concat([HPKE_V1, suiteId, ascii(label), ikm]));
 }
 
 function labeledExpand(suiteId: Buffer, prk: Buffer, label: string, info: Buffer, length: number): Buffer {
   const l = Buffer.from([length >> 8, length & 0xff]);
-  return expandOneBlock(prk, Buffer.concat([l, HPKE_V1, suiteId, ascii(label), info]), length);
+  // Every length HPKE asks for here (Nh, Nk, Nn, Nsk) is at most one block.
+  return hkdfExpand(prk, Buffer.concat([l, HPKE_V1, suiteId, ascii(label), info]), length);
 }
 
 /** ExtractAndExpand of DHKEM (§4.1): the KEM shared secret from dh and kem_context = enc || pkRm. */
