@@ -98,7 +98,7 @@ test("--workers and --log-level reject what they cannot run, with a clear error,
   await assert.rejects(startServerProcess({ args: ["--workers", "0"] }), /--workers must be a whole number from 1 to 64, or auto/);
   await assert.rejects(startServerProcess({ args: ["--workers", "many"] }), /--workers must be/);
   // The last --log-level wins over the harness's own; an unknown level is refused, not ignored.
-  await assert.rejects(startServerProcess({ args: ["--log-level", "bogus"] }), /--log-level must be one of debug, info, warn, error, silent, not bogus/);
+  await assert.rejects(startServerProcess({ args: ["--log-level", "bogus"] }), /--log-level must be one of debug, info, warn, error, silent, not "bogus"/);
   // The port is taken: no worker can listen, and the server says so and exits.
   const taken = createServer();
   await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
