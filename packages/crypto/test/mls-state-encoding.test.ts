@@ -110,5 +110,6 @@ test("a saved state is the same bytes as ts-mls's state encoding wrapped the way
     const read = decodeStoredGroup(saved);
     assert.deepEqual(encodeGroupState(read.state), encodeGroupState(state));
     assert.deepEqual(read.pendings.map((p) => p.commit), pendings.map((p) => p.commit));
+    assert.deepEqual(read.pendings.map((p) => encodeGroupState(p.state)), pendings.map((p) => encodeGroupState(p.state)));
   }
 });

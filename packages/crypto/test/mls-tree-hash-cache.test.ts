@@ -157,7 +157,9 @@ test("the node encoding patch is applied: a node's bytes are kept with its objec
   const signature = leaf.leaf.signature.slice();
   leaf.leaf.signature.fill(0);
   try {
-    assert.deepEqual(encodeRatchetTree(tree), before);
+    // A new array: the whole tree's kept encoding does not apply, only the node's.
+    assert.equal(isRatchetTreeEncodingKept(tree.slice()), false);
+    assert.deepEqual(encodeRatchetTree(tree.slice()), before);
     assert.notDeepEqual(uncachedTreeEncoding(tree), before);
   } finally {
     leaf.leaf.signature.set(signature);

@@ -39,25 +39,31 @@ export interface ServeSettings {
 type Env = Record<string, string | undefined>;
 
 /**
- * The flag's value, else the variable's, and which one it was. An empty value counts as unset, so
- * that a script's `--port "$PORT"` with PORT unset means the default.
+ * The flag's value, else the variable's, and which one it was. An empty value means the default:
+ * a flag given empty still overrides its variable (`--db ""` is SQLite whatever PARLEY_DB says),
+ * and a script's `--port "$PORT"` with PORT unset means port 8448.
  */
 function setting(f: ServeFlags, flag: keyof ServeFlags, env: Env, variable: string): { text: string | null; from: string } {
   const given = f[flag];
-  if (given !== undefined && given !== "") return { text: given, from: `--${flag}` };
+  if (given !== undefined) return { text: given === "" ? null : given, from: `--${flag}` };
   const text = env[variable];
   return { text: text === undefined || text === "" ? null : text, from: variable };
 }
 
+/** A whole number written as digits only: Number() would also take " ", "0x1F90" and "1e3". */
+function wholeNumber(text: string): number {
+  return /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+}
+
 export function serveSettings(f: ServeFlags, env: Env = process.env): ServeSettings {
   const portSetting = setting(f, "port", env, "PARLEY_PORT");
-  const port = portSetting.text === null ? 8448 : Number(portSetting.text);
+  const port = portSetting.text === null ? 8448 : wholeNumber(portSetting.text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`${portSetting.from} must be a port from 0 to 65535, not ${JSON.stringify(portSetting.text)}`);
   }
 
   let tls: ServerOptions["tls"] = null;
-  if (f.tls !== undefined) {
+  if (f.tls !== undefined && f.tls !== "") {
     if (f.tls !== "self-signed") throw new UsageError("--tls takes 'self-signed' (or give --tls-cert and --tls-key)");
     tls = "self-signed";
   } else if (f["tls-cert"] || f["tls-key"]) {
@@ -75,7 +81,7 @@ export function serveSettings(f: ServeFlags, env: Env = process.env): ServeSetti
   if (redis.text !== null && !/^rediss?:\/\//.test(redis.text)) throw new UsageError(`${redis.from} takes a redis:// URL`);
 
   const pool = setting(f, "db-pool", env, "PARLEY_DB_POOL");
-  const databasePoolSize = pool.text === null ? undefined : Number(pool.text);
+  const databasePoolSize = pool.text === null ? undefined : wholeNumber(pool.text);
   if (databasePoolSize !== undefined && !(Number.isInteger(databasePoolSize) && databasePoolSize > 0)) {
     throw new UsageError(`${pool.from} must be a positive whole number, not ${JSON.stringify(pool.text)}`);
   }
@@ -100,7 +106,7 @@ export function serveSettings(f: ServeFlags, env: Env = process.env): ServeSetti
 function parseWorkers({ text, from }: { text: string | null; from: string }): number {
   if (text === null) return 1;
   if (text === "auto") return Math.max(1, availableParallelism());
-  const n = Number(text);
+  const n = wholeNumber(text);
   if (!Number.isInteger(n) || n < 1 || n > 64) {
     throw new UsageError(`${from} must be a whole number from 1 to 64, or auto, not ${JSON.stringify(text)}`);
   }
