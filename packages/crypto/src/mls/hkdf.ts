@@ -30,14 +30,23 @@ export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): B
   if (!(Number.isInteger(length) && length >= 0 && length <= 255 * SHA256_BYTES)) throw new CryptoError("HKDF-Expand: bad length");
   if (length <= SHA256_BYTES) {
     const block = createHmac("sha256", prk).update(info).update(COUNTER_BYTES[1]!).digest();
-    return length === SHA256_BYTES ? block : block.subarray(0, length);
+    if (length === SHA256_BYTES) return block;
+    // A key or nonce cut from the block: the rest of the block is secret too, so it is zeroed
+    // rather than left behind a view. Buffer.alloc, unlike Buffer.from, never uses the shared pool.
+    const out = Buffer.alloc(length);
+    block.copy(out, 0, 0, length);
+    block.fill(0);
+    return out;
   }
   const out = Buffer.alloc(length);
   let previous: Uint8Array = new Uint8Array(0);
   for (let offset = 0, i = 1; offset < length; i++) {
-    previous = createHmac("sha256", prk).update(previous).update(info).update(COUNTER_BYTES[i]!).digest();
+    const next = createHmac("sha256", prk).update(previous).update(info).update(COUNTER_BYTES[i]!).digest();
+    previous.fill(0);
+    previous = next;
     out.set(previous.subarray(0, Math.min(SHA256_BYTES, length - offset)), offset);
     offset += SHA256_BYTES;
   }
+  previous.fill(0);
   return out;
 }
