@@ -288,16 +288,15 @@ export class Connection implements ConnectionControl {
    * acks only move this device's cursors forward (to the highest, whatever their order), so they
    * run beside the sends; they are started first, so in SQLite's group commit their cursor moves
    * come before the appends, and a send then passes the cursor over the device's own new entry
-   * as it would have had the acks been answered first. The run passes one gate: every request in
-   * it needs this session's device (and the gate of any type that re-reads the device is the
-   * stricter).
+   * as it would have had the acks been answered first. The run passes one gate: every run type
+   * needs this session's device and none re-reads it (rereadsDevice), so one gate serves them all.
    */
   private async handleRun(run: OkRequest[]): Promise<void> {
     const started = performance.now();
     const outcomes: (string | null)[] = run.map(() => null);
     this.inFlight = true;
     try {
-      const refused = await this.gate(run.find((r) => rereadsDevice(r.type)) ?? run[0]!);
+      const refused = await this.gate(run[0]!);
       if (refused) {
         run.forEach((req, i) => (outcomes[i] = this.refuse(req, refused)));
         return;

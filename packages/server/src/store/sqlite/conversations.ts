@@ -212,21 +212,11 @@ export class SqliteConversations {
     ) as { last_seq: number } | undefined;
     if (!head) return { kind: "conversationNotFound" };
     const seq = head.last_seq;
-    const recorded = sql(
-      db,
-      `INSERT INTO message_ids (conversation_id, message_id, sender_device, seq, epoch, created_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (conversation_id, message_id) DO NOTHING`,
-    ).run(input.conversationId, input.messageId, input.sender.deviceId, seq, input.epoch, input.now);
-    if (recorded.changes === 0) {
+    if (!this.recordMessageId(input.conversationId, input.messageId, input.sender.deviceId, seq, input.epoch, input.now)) {
       const prior = this.priorMessage(input.conversationId, input.messageId, input.sender.deviceId)!;
       throw new Refused(prior.kind === "duplicate" ? { kind: "duplicate", seq: prior.seq } : { kind: "messageIdTaken" });
     }
-    const member = sql(
-      db,
-      `UPDATE members SET cursor = CASE WHEN cursor = ? THEN ? ELSE cursor END
-       WHERE conversation_id = ? AND device_id = ? AND removed_seq IS NULL`,
-    ).run(seq - 1, seq, input.conversationId, input.sender.deviceId);
-    if (member.changes === 0) throw new Refused({ kind: "notMember" });
+    if (!this.passOwnEntry(input.conversationId, input.sender.deviceId, seq)) throw new Refused({ kind: "notMember" });
     insertEntry(db, input.conversationId, seq, {
       kind: "application",
       epoch: input.epoch,
@@ -293,6 +283,7 @@ export class SqliteConversations {
     return r.sender_device === deviceId ? { kind: "duplicate", seq: r.seq, epoch: r.epoch } : { kind: "taken" };
   }
 
+  /** Records the message id at `seq`; false if the conversation already has it (see priorMessage). */
   private recordMessageId(
     conversationId: string,
     messageId: string,
@@ -300,22 +291,29 @@ export class SqliteConversations {
     seq: number,
     epoch: number,
     now: number,
-  ): void {
-    sql(
-      this.db,
-      "INSERT INTO message_ids (conversation_id, message_id, sender_device, seq, epoch, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    ).run(conversationId, messageId, deviceId, seq, epoch, now);
+  ): boolean {
+    return (
+      sql(
+        this.db,
+        `INSERT INTO message_ids (conversation_id, message_id, sender_device, seq, epoch, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id, message_id) DO NOTHING`,
+      ).run(conversationId, messageId, deviceId, seq, epoch, now).changes === 1
+    );
   }
 
   /**
    * A device is never sent its own entries; if it had acked everything before this one, its cursor
-   * moves over it at once, so that retention need not wait for an ack that will never come.
+   * moves over it at once, so that retention need not wait for an ack that will never come. The
+   * row is touched either way: false means the device is not an active member.
    */
-  private passOwnEntry(conversationId: string, deviceId: string, seq: number): void {
-    sql(
-      this.db,
-      "UPDATE members SET cursor = ? WHERE conversation_id = ? AND device_id = ? AND cursor = ? AND removed_seq IS NULL",
-    ).run(seq, conversationId, deviceId, seq - 1);
+  private passOwnEntry(conversationId: string, deviceId: string, seq: number): boolean {
+    return (
+      sql(
+        this.db,
+        `UPDATE members SET cursor = CASE WHEN cursor = ? THEN ? ELSE cursor END
+         WHERE conversation_id = ? AND device_id = ? AND removed_seq IS NULL`,
+      ).run(seq - 1, seq, conversationId, deviceId).changes === 1
+    );
   }
 }
 
